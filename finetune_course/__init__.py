@@ -1,0 +1,26 @@
+"""Helpers for the course "Fine-tuning pretrained networks with Keras 3".
+
+Everything the notebooks share lives here, once:
+
+* :mod:`.data` - the source task (generated printed characters) and the target task
+  (scikit-learn's handwritten digits, few labels per class);
+* :mod:`.model` - the pretrained base, and classifiers with a new head on it;
+* :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift;
+* :mod:`.environment` - seeds, determinism and an environment report;
+* :mod:`.plots` - image grids and training curves;
+* :mod:`.checks` - feedback for the exercises.
+"""
+import os as _os
+
+# Keep TensorFlow's C++ start-up chatter out of notebooks; set before TensorFlow loads.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from .data import (SOURCE_CLASSES, TARGET_CLASSES, load_source_eval, load_target,  # noqa: E402
+                   load_task, make_source)
+from .environment import environment_report, print_environment, set_seeds  # noqa: E402
+from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
+                    load_pretrained_base, load_source_model)
+from .trainability import (base_weight_change, layer_rows, max_weight_change,  # noqa: E402
+                           parameter_counts, print_layer_table, snapshot_weights, weight_change)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,197 @@
+"""The two tasks of the course, made offline and deterministically.
+
+* **Source task** ("ImageNet in miniature"): printed letters rendered from the
+  fonts that ship with matplotlib, in many sizes, slants, weights, positions
+  and blurs. It can be generated in any quantity; the base was pretrained on it.
+* **Target task** ("cats vs dogs in miniature"): scikit-learn's real
+  *handwritten* digits (shipped inside the scikit-learn package), of which the
+  learner gets only a few labels per class.
+
+Both are 16x16 grayscale images with values in [0, 1], ink bright on black.
+"""
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import pathlib
+import string
+from typing import NamedTuple
+
+import numpy as np
+
+IMAGE_SIZE = 16
+# Printed digits, the capital letters (less O and I, which print as 0 and 1) and the
+# lower-case letters whose shape differs from their capital.
+SOURCE_CLASSES = tuple(string.digits + "ABCDEFGHJKLMNPQRSTUVWXYZ" + "abdefghnqrt")
+TARGET_CLASSES = tuple(str(d) for d in range(10))
+
+_CANVAS = 64
+# Seeds of the generated source sets: pretraining uses PRETRAIN_SEED, measuring forgetting
+# uses SOURCE_EVAL_SEED, so the evaluation images were never seen in pretraining.
+PRETRAIN_SEED = 1
+SOURCE_EVAL_SEED = 2
+_FONT_FILES = (
+    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
+    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
+    "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
+    "DejaVuSansMono-BoldOblique.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf",
+    "STIXGeneralItalic.ttf", "STIXGeneralBolIta.ttf",
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _font(name: str, size: int):
+    import matplotlib
+    from PIL import ImageFont
+
+    folder = pathlib.Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return ImageFont.truetype(str(folder / name), size)
+
+
+def _render(char: str, rng: np.random.Generator) -> np.ndarray:
+    """One glyph, cropped to its ink and scaled to fill the frame (as the digits do)."""
+    from PIL import Image, ImageDraw, ImageFilter
+
+    font = _font(_FONT_FILES[rng.integers(len(_FONT_FILES))], 48)
+    img = Image.new("L", (2 * _CANVAS, 2 * _CANVAS), 0)
+    ImageDraw.Draw(img).text((_CANVAS // 2, _CANVAS // 2), char, fill=255, font=font)
+    if rng.random() < 0.5:
+        img = img.filter(ImageFilter.MaxFilter(int(rng.choice([3, 5, 7]))))  # thicker strokes
+    shear = rng.normal(0, 0.15)
+    img = img.transform(img.size, Image.AFFINE, (1, shear, -shear * _CANVAS, 0, 1, 0),
+                        resample=Image.BILINEAR)
+    img = img.rotate(float(rng.normal(0, 8)), resample=Image.BILINEAR)
+    glyph = img.crop(img.getbbox())
+    height = int(_CANVAS * rng.uniform(0.7, 0.95))
+    width = int(min(_CANVAS * 0.95, max(4, glyph.width * height / glyph.height * rng.uniform(0.8, 1.2))))
+    glyph = glyph.resize((width, height), Image.BILINEAR)
+    canvas = Image.new("L", (_CANVAS, _CANVAS), 0)
+    cx = (_CANVAS - width) / 2 + rng.normal(0, 2)
+    cy = (_CANVAS - height) / 2 + rng.normal(0, 2)
+    canvas.paste(glyph, (int(round(cx)), int(round(cy))))
+    ink = _elastic(np.asarray(canvas, dtype=np.float32), rng)
+    canvas = Image.fromarray(np.clip(ink, 0, 255).astype(np.uint8), "L").filter(ImageFilter.GaussianBlur(float(rng.uniform(1, 4))))
+    out = np.asarray(canvas.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BOX), dtype=np.float32)
+    return np.clip(out / max(out.max(), 1.0), 0, 1)
+
+
+def _elastic(image: np.ndarray, rng: np.random.Generator, alpha: float = 6.0, sigma: float = 5.0) -> np.ndarray:
+    """A smooth random warp, as handwriting bends printed shapes (Simard et al., 2003)."""
+    from scipy.ndimage import gaussian_filter, map_coordinates
+
+    shape = image.shape
+    dx, dy = (gaussian_filter(rng.uniform(-1, 1, shape), sigma) for _ in range(2))
+    scale = alpha / max(np.abs(dx).max(), np.abs(dy).max(), 1e-6)
+    rows, cols = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    return map_coordinates(image, (rows + dy * scale, cols + dx * scale), order=1).astype(np.float32)
+
+
+def make_source(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` source images (n, 16, 16, 1) and their letter labels, balanced, from ``seed``."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"make_source needs a positive number of images, got n={n!r}.")
+    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(SOURCE_CLASSES))
+    # Each image has its own generator, so the result does not depend on how work is split.
+    jobs = [(SOURCE_CLASSES[k], (seed, i)) for i, k in enumerate(labels)]
+    if n >= 5000 and (os.cpu_count() or 1) > 1:
+        with multiprocessing.get_context("spawn").Pool() as pool:
+            images = pool.starmap(_render_seeded, jobs, chunksize=500)
+    else:
+        images = [_render_seeded(*job) for job in jobs]
+    return np.stack(images)[..., None], labels.astype(np.int64)
+
+
+def _render_seeded(char: str, seed: tuple[int, int]) -> np.ndarray:
+    return _render(char, np.random.default_rng(seed))
+
+
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    up = [np.asarray(Image.fromarray(im.astype(np.float32) / 16.0, "F")
+                     .resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)) for im in digits.images]
+    return np.clip(np.stack(up), 0, 1)[..., None].astype(np.float32), digits.target.astype(np.int64)
+
+
+class Split(NamedTuple):
+    """Images ``x`` (n, 16, 16, 1) in [0, 1] and integer labels ``y`` (n,)."""
+    x: np.ndarray
+    y: np.ndarray
+
+
+class TargetTask(NamedTuple):
+    """The target task's few labelled training images, a validation set and a held-out test set."""
+    train: Split
+    val: Split
+    test: Split
+
+
+def load_target(labels_per_class: int = 10, val_per_class: int = 10, seed: int = 0) -> TargetTask:
+    """Split scikit-learn's handwritten digits: ``labels_per_class`` training images per digit,
+    ``val_per_class`` validation images per digit, and every other image held out for testing.
+    The split is a deterministic function of ``seed``."""
+    for name, value in (("labels_per_class", labels_per_class), ("val_per_class", val_per_class)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if labels_per_class + val_per_class > 150:
+        raise ValueError(
+            f"labels_per_class + val_per_class = {labels_per_class + val_per_class}, but the smallest "
+            "digit class has 174 images and at least 24 per class must stay held out for testing: "
+            "ask for at most 150 in all.")
+    images, labels = _digits()
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for digit in range(len(TARGET_CLASSES)):
+        index = rng.permutation(np.flatnonzero(labels == digit))
+        cuts = np.split(index, [labels_per_class, labels_per_class + val_per_class])
+        for part, chosen in zip(parts, cuts):
+            part.append(chosen)
+    splits = []
+    for part in parts:
+        index = rng.permutation(np.concatenate(part))
+        splits.append(Split(images[index], labels[index]))
+    return TargetTask(*splits)
+
+
+SOURCE_EVAL_FILE = pathlib.Path(__file__).with_name("assets") / "source_eval.npz"
+
+
+def make_source_eval(n: int = 1000) -> Split:
+    """Generate the source evaluation set: ``n`` images never used in pretraining."""
+    return Split(*make_source(n, seed=SOURCE_EVAL_SEED))
+
+
+def save_source_eval(split: Split, path: pathlib.Path = SOURCE_EVAL_FILE) -> pathlib.Path:
+    """Store a source evaluation set compactly (8-bit pixels), as shipped with the course."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, x=np.round(split.x * 255).astype(np.uint8), y=split.y.astype(np.uint8))
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_source_eval() -> Split:
+    if not SOURCE_EVAL_FILE.exists():
+        raise FileNotFoundError(f"{SOURCE_EVAL_FILE} is missing: run `python scripts/pretrain_base.py` "
+                                "or reinstall the course package.")
+    with np.load(SOURCE_EVAL_FILE) as stored:
+        return Split(stored["x"].astype(np.float32) / 255.0, stored["y"].astype(np.int64))
+
+
+def load_source_eval() -> Split:
+    """The shipped source evaluation set (1000 images never used in pretraining), to measure
+    how much of the source task a base still knows. Made by :func:`make_source_eval`."""
+    x, y = _shipped_source_eval()
+    return Split(x.copy(), y.copy())
+
+
+def load_task(name: str, **kwargs) -> Split | TargetTask:
+    """``load_task("target", ...)`` is :func:`load_target`; ``load_task("source", ...)`` is
+    :func:`load_source_eval`."""
+    loaders = {"target": load_target, "source": load_source_eval}
+    if name not in loaders:
+        raise ValueError(f"Unknown task {name!r}: the course has the tasks {sorted(loaders)}.")
+    return loaders[name](**kwargs)

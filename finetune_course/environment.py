@@ -1,0 +1,61 @@
+"""Reproducibility in one place, and a short report of what the course runs on."""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import keras
+
+DEFAULT_SEED = 0
+
+
+def set_seeds(seed: int = DEFAULT_SEED) -> int:
+    """Seed Python, NumPy and the backend, and make TensorFlow's ops deterministic.
+
+    Call it before building or training a model you want to reproduce; returns ``seed``.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    return seed
+
+
+def in_colab() -> bool:
+    """True when running in Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def gpu_names() -> list[str]:
+    """Names of the GPUs the TensorFlow backend can use (empty on a CPU-only machine)."""
+    if keras.backend.backend() != "tensorflow":
+        return []
+    import tensorflow as tf
+
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def environment_report() -> dict[str, str]:
+    """Versions, backend and device, as a dict (printed by :func:`print_environment`)."""
+    import numpy as np
+
+    report = {"python": platform.python_version(), "keras": keras.__version__,
+              "backend": keras.backend.backend(), "numpy": np.__version__}
+    if report["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        report["tensorflow"] = tf.__version__
+    gpus = gpu_names()
+    report["device"] = f"GPU ({len(gpus)}: {', '.join(gpus)})" if gpus else "CPU (no GPU found)"
+    report["where"] = "Google Colab" if in_colab() else "local Python"
+    return report
+
+
+def print_environment() -> None:
+    """Print :func:`environment_report` one line per item."""
+    for key, value in environment_report().items():
+        print(f"{key:>10}: {value}")

@@ -1,0 +1,131 @@
+"""Time each course notebook and measure its kernel's peak memory.
+
+Each notebook (by default ``notebooks/*.ipynb`` then ``solutions/*.ipynb``,
+or the paths given) is executed in a fresh kernel, set up exactly as
+``refresh_outputs.py`` does, and is NOT written back. The table shows, per
+notebook, the wall time (kernel start-up included), the slowest cell (kernel
+time from ``execute_input`` to ``execute_reply``, as recorded by nbclient's
+``record_timing``) and the peak resident memory of the kernel process
+(``VmHWM`` from ``/proc/PID/status``, Linux only), then the total wall time.
+
+Usage::
+
+    python scripts/benchmark.py                 # plain-text table
+    python scripts/benchmark.py --markdown      # Markdown table for the README
+
+Exits 1 if any notebook fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from refresh_outputs import NotebookFailed, default_notebooks, display_name, make_client, run_client  # noqa: E402
+
+HEADERS = ("notebook", "wall (s)", "slowest cell (s)", "peak RSS (MiB)")
+
+
+def peak_rss_mib(pid: int | None) -> float | None:
+    """Peak resident set size of process ``pid`` so far (``VmHWM``), or None if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # the value is in kB
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def cell_seconds(cell: nbformat.NotebookNode) -> float | None:
+    """Kernel execution time of ``cell`` from nbclient's timing metadata, if recorded."""
+    timing = cell.metadata.get("execution", {})
+    try:
+        start = datetime.fromisoformat(timing["iopub.execute_input"])
+        end = datetime.fromisoformat(timing["shell.execute_reply"])
+    except KeyError:
+        return None
+    return (end - start).total_seconds()
+
+
+def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None]:
+    """Execute ``path`` without saving; return (wall s, slowest cell s, its index, peak MiB).
+
+    The kernel's PID comes from jupyter_client's local provisioner
+    (``client.km.provisioner.pid``); its ``VmHWM`` is read after every code
+    cell, while the kernel is alive, and the last reading is the peak.
+    Raises ``NotebookFailed``.
+    """
+    nb = nbformat.read(path, as_version=4)
+    client = make_client(nb, path, record_timing=True)
+    peak = {"mib": None}
+
+    def read_peak(**_):
+        pid = getattr(client.km.provisioner, "pid", None)
+        peak["mib"] = peak_rss_mib(pid) or peak["mib"]
+
+    client.on_cell_executed = read_peak
+    start = time.perf_counter()
+    run_client(client, path)
+    wall = time.perf_counter() - start
+
+    timings = [(seconds, index) for index, cell in enumerate(nb.cells)
+               if (seconds := cell_seconds(cell)) is not None]
+    slowest, slowest_index = max(timings, default=(None, None))
+    return wall, slowest, slowest_index, peak["mib"]
+
+
+def format_table(rows: list[tuple[str, ...]], markdown: bool) -> str:
+    """Render string rows under ``HEADERS`` as Markdown or as aligned plain text."""
+    if markdown:
+        lines = [HEADERS, ("---",) + ("---:",) * (len(HEADERS) - 1), *rows]
+        return "\n".join("| " + " | ".join(row) + " |" for row in lines)
+    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
+                  for i, (cell, width) in enumerate(zip(row, widths)))
+        for row in [HEADERS, *rows]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Benchmark the notebooks, print the table; return the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to run (default: notebooks/*.ipynb solutions/*.ipynb)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+
+    rows, failures, total = [], [], 0.0
+    for path in args.notebooks or default_notebooks():
+        name = display_name(path)
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        try:
+            wall, slowest, index, peak = benchmark(path)
+        except NotebookFailed as error:
+            failures.append(str(error))
+            rows.append((name, "FAILED", "", ""))
+            continue
+        total += wall
+        rows.append((
+            name,
+            f"{wall:.1f}",
+            "n/a" if slowest is None else f"{slowest:.1f} (cell {index})",
+            "n/a" if peak is None else f"{peak:.0f}",
+        ))
+    rows.append(("total", f"{total:.1f}", "", ""))
+
+    print(format_table(rows, args.markdown))
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
