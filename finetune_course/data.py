@@ -71,9 +71,20 @@ def _render(char: str, rng: np.random.Generator) -> np.ndarray:
     cy = (_CANVAS - height) / 2 + rng.normal(0, 2)
     canvas.paste(glyph, (int(round(cx)), int(round(cy))))
     ink = _elastic(np.asarray(canvas, dtype=np.float32), rng)
-    canvas = Image.fromarray(np.clip(ink, 0, 255).astype(np.uint8), "L").filter(ImageFilter.GaussianBlur(float(rng.uniform(1, 4))))
-    out = np.asarray(canvas.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BOX), dtype=np.float32)
-    return np.clip(out / max(out.max(), 1.0), 0, 1)
+    # Then the same imaging pipeline as the UCI handwritten digits: a 32x32 bitmap whose 4x4
+    # blocks are counted into an 8x8 image with 17 grey levels, upsampled like the targets.
+    bitmap = np.asarray(Image.fromarray(np.clip(ink, 0, 255).astype(np.uint8), "L")
+                        .resize((32, 32), Image.BOX)) > 96
+    counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3))
+    return _upsample(counts / 16.0)
+
+
+def _upsample(image8: np.ndarray) -> np.ndarray:
+    """An 8x8 image in [0, 1] bilinearly upsampled to 16x16, as both tasks' images are."""
+    from PIL import Image
+
+    big = Image.fromarray(image8.astype(np.float32), "F").resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
+    return np.clip(np.asarray(big, dtype=np.float32), 0, 1)
 
 
 def _elastic(image: np.ndarray, rng: np.random.Generator, alpha: float = 6.0, sigma: float = 5.0) -> np.ndarray:
@@ -108,13 +119,11 @@ def _render_seeded(char: str, seed: tuple[int, int]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray]:
-    from PIL import Image
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    up = [np.asarray(Image.fromarray(im.astype(np.float32) / 16.0, "F")
-                     .resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)) for im in digits.images]
-    return np.clip(np.stack(up), 0, 1)[..., None].astype(np.float32), digits.target.astype(np.int64)
+    images = np.stack([_upsample(image / 16.0) for image in digits.images])
+    return images[..., None], digits.target.astype(np.int64)
 
 
 class Split(NamedTuple):
@@ -195,3 +204,20 @@ def load_task(name: str, **kwargs) -> Split | TargetTask:
     if name not in loaders:
         raise ValueError(f"Unknown task {name!r}: the course has the tasks {sorted(loaders)}.")
     return loaders[name](**kwargs)
+
+
+def as_dataset(split: Split, batch_size: int, shuffle: bool = True):
+    """``split`` as a batched ``tf.data.Dataset`` of (image, label), reshuffled every epoch.
+
+    Keras trains from a ``tf.data.Dataset`` about twice as fast per epoch as from NumPy arrays
+    on these small sets (it skips re-wrapping the arrays each epoch). The shuffle order follows
+    the global seed set by :func:`finetune_course.set_seeds`.
+    """
+    import tensorflow as tf
+
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    dataset = tf.data.Dataset.from_tensor_slices((split.x, split.y))
+    if shuffle:
+        dataset = dataset.shuffle(len(split.y), reshuffle_each_iteration=True)
+    return dataset.batch(batch_size)

@@ -2,7 +2,7 @@
 
 The base is a small VGG-style convnet (three blocks of conv -> BatchNorm -> ReLU,
 twice, with max-pooling between blocks) ending in global average pooling, so it
-maps a 16x16x1 image to 32 features. Like the bases in ``keras.applications`` it
+maps a 16x16x1 image to 64 features. Like the bases in ``keras.applications`` it
 has many layers and BatchNormalization, so "freeze", "unfreeze the last N" and
 "keep BatchNorm frozen" mean what they mean on a real model.
 ``scripts/pretrain_base.py`` reproduces the shipped file.
@@ -17,7 +17,7 @@ from keras import layers
 from . import data
 
 SOURCE_MODEL_FILE = pathlib.Path(__file__).with_name("assets") / "source_model.keras"
-BLOCK_FILTERS = (8, 16, 32)
+BLOCK_FILTERS = (16, 32, 64)
 
 
 def build_base(name: str = "base") -> keras.Model:
@@ -54,7 +54,7 @@ def load_source_model(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Mod
 
 
 def load_pretrained_base(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Model:
-    """The pretrained base alone (image -> 32 features), a fresh copy on every call."""
+    """The pretrained base alone (image -> 64 features), a fresh copy on every call."""
     return get_base(load_source_model(path))
 
 

@@ -34,12 +34,13 @@ def plot_phases(histories: Sequence, names: Sequence[str] | None = None,
     names = list(names) if names is not None else [f"phase {i + 1}" for i in range(len(dicts))]
     if len(names) != len(dicts):
         raise ValueError(f"Got {len(dicts)} histories but {len(names)} names.")
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    start = 0
-    for i, (history, name) in enumerate(zip(dicts, names)):
+    for history, name in zip(dicts, names):  # check all before drawing, so no empty figure is left open
         missing = [m for m in metrics if m not in history]
         if missing:
             raise KeyError(f"History of {name!r} has no {missing}; it has {sorted(history)}.")
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    start = 0
+    for i, (history, name) in enumerate(zip(dicts, names)):
         epochs = np.arange(start + 1, start + 1 + len(history[metrics[0]]))
         for j, metric in enumerate(metrics):
             ax.plot(epochs, history[metric], color=f"C{j}", label=metric if i == 0 else None)

@@ -42,20 +42,21 @@ def print_layer_table(model: keras.Model, only_with_weights: bool = False) -> No
     """Print name, type, trainable flag and parameter count of every layer."""
     rows = [r for r in layer_rows(model) if r[3] or not only_with_weights]
     width = max(len(r[0]) for r in rows)
-    print(f"{'layer':<{width}}  {'type':<19} {'trainable':<9} {'params':>7}")
+    print(f"{'layer':<{width}}  {'type':<22} {'trainable':<9} {'params':>7}")
     for name, kind, trainable, params in rows:
-        print(f"{name:<{width}}  {kind:<19} {str(trainable):<9} {params:>7,}")
+        print(f"{name:<{width}}  {kind:<22} {str(trainable):<9} {params:>7,}")
 
 
-def snapshot_weights(model: keras.Model) -> dict[str, np.ndarray]:
-    """A copy of every weight of ``model`` (trainable or not), keyed by its path."""
+def snapshot_weights(model: keras.layers.Layer) -> dict[str, np.ndarray]:
+    """A copy of every weight of a model or layer (trainable or not), keyed by its path."""
     _check_model(model)
     return {w.path: np.array(w.numpy(), copy=True) for w in model.weights}
 
 
-def weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | keras.Model) -> dict[str, float]:
-    """Largest absolute change of each weight between two snapshots (or a snapshot and a model)."""
-    if isinstance(after, keras.Model):
+def weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | keras.layers.Layer) -> dict[str, float]:
+    """Largest absolute change of each weight between two snapshots (or a snapshot and the
+    model or layer it was taken of)."""
+    if isinstance(after, keras.layers.Layer):
         after = snapshot_weights(after)
     if not isinstance(before, dict) or not before:
         raise TypeError("`before` must be a snapshot made with snapshot_weights(model).")
@@ -66,7 +67,7 @@ def weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | 
     return {path: float(np.max(np.abs(after[path] - before[path]))) for path in before}
 
 
-def max_weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | keras.Model) -> float:
+def max_weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | keras.layers.Layer) -> float:
     """The largest absolute change of any single weight value."""
     return max(weight_change(before, after).values())
 

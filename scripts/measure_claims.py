@@ -23,16 +23,16 @@ def measure_seed(seed: int, labels_per_class: int, head_epochs: int, tune_epochs
 
     task = data.load_target(labels_per_class=labels_per_class, seed=seed)
     row = {}
-    scratch, _ = recipes.train_from_scratch(task, head_epochs + tune_epochs, 1e-3, seed)
+    scratch, _ = recipes.train_from_scratch(task, head_epochs + tune_epochs, 1e-3, seed, validate=False)
     row["scratch"] = recipes.accuracy(scratch, task.test)
-    classifier, _ = recipes.train_head(task, head_epochs, head_lr, seed)
+    classifier, _ = recipes.train_head(task, head_epochs, head_lr, seed, validate=False)
     row["frozen"] = recipes.accuracy(classifier, task.test)
     after_head = classifier.get_weights()
-    recipes.continue_head(classifier, task, tune_epochs, head_lr)
+    recipes.continue_head(classifier, task, tune_epochs, head_lr, validate=False)
     row["head_longer"] = recipes.accuracy(classifier, task.test)
     for lr in tune_lrs:
         classifier.set_weights(after_head)
-        recipes.fine_tune(classifier, task, tune_epochs, lr)
+        recipes.fine_tune(classifier, task, tune_epochs, lr, validate=False)
         row[f"tuned@{lr:g}"] = recipes.accuracy(classifier, task.test)
         row[f"source@{lr:g}"] = recipes.source_accuracy(classifier.layers[0])
     return row

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     trained, evaluation, report = pretrain.pretrain_source_model(
         args.images, args.epochs, args.seed, verbose=0 if args.quick else 2)
     path = pretrain.save_source_model(trained, report, args.out)
-    if not args.quick:
-        data.save_source_eval(evaluation)
+    if not args.quick:  # next to the model file: the shipped assets only when --out is the default
+        data.save_source_eval(evaluation, path.with_name(data.SOURCE_EVAL_FILE.name))
     print(json.dumps({**report, "file": str(path), "file_kb": round(path.stat().st_size / 1024)}))
     return 0
 

@@ -1,0 +1,79 @@
+"""Exercises: generated from the solutions, and their checks fail helpfully when they should.
+
+The solutions themselves run (and pass their checks) under nbval; here we execute each exercise
+as a learner receives it, and each solution with a plausible wrong answer swapped in, and assert
+that the graded check cell fails with a message that tells the learner what to do.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import make_exercises  # noqa: E402
+import refresh_outputs  # noqa: E402
+
+# For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
+# a phrase the check's message must contain).
+WRONG_ANSWERS = {
+    "01_frozen_feature_extraction.ipynb": [
+        ("base.trainable = False\n", "", "base.trainable = False"),
+        ("keras.layers.Dense(10)", "keras.layers.Dense(45)", "needs 10 units"),
+    ],
+}
+
+
+def execute(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    """Run every cell, errors allowed, as a learner pressing 'Run all' and then each cell."""
+    client = refresh_outputs.make_client(nb, path, allow_errors=True)
+    client.execute(env={**os.environ, **refresh_outputs.KERNEL_ENV})
+    return nb
+
+
+def graded_errors(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(ename, evalue) of the error in each graded check cell, or ("", "") where it passed."""
+    found = []
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            found.append((errors[0].ename, errors[0].evalue) if errors else ("", ""))
+    return found
+
+
+def test_exercises_match_solutions():
+    assert make_exercises.main(["--check"]) == 0, "run `python scripts/make_exercises.py`"
+
+
+def test_every_solution_has_wrong_answers_listed():
+    names = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
+    assert names == set(WRONG_ANSWERS), "list plausible wrong answers for every exercise here"
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_ANSWERS))
+def test_untouched_exercise_fails_with_a_helpful_message(name):
+    path = ROOT / "exercises" / name
+    nb = execute(nbformat.read(path, as_version=4), path)
+    stubs = [c for c in nb.cells if "raise NotImplementedError()" in c.source]
+    assert stubs and all(c.outputs[-1].ename == "NotImplementedError" for c in stubs)
+    errors = graded_errors(nb)
+    assert errors, "the exercise has no graded check cell"
+    for ename, evalue in errors:
+        assert ename == "ExerciseCheckError" and "still None" in evalue, (ename, evalue)
+
+
+@pytest.mark.parametrize("name, right, wrong, phrase",
+                         [(name, *case) for name, cases in sorted(WRONG_ANSWERS.items()) for case in cases])
+def test_plausible_wrong_answer_fails_with_a_helpful_message(name, right, wrong, phrase):
+    path = ROOT / "solutions" / name
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+             and right in c.source]
+    assert len(cells) == 1, f"{right!r} should appear in exactly one solution cell of {name}"
+    cells[0].source = cells[0].source.replace(right, wrong)
+    errors = graded_errors(execute(nb, path))
+    assert any(ename == "ExerciseCheckError" and phrase in evalue for ename, evalue in errors), errors
