@@ -15,7 +15,7 @@ import os as _os
 # Keep TensorFlow's C++ start-up chatter out of notebooks; set before TensorFlow loads.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .data import (SOURCE_CLASSES, TARGET_CLASSES, load_source_eval, load_target,  # noqa: E402
+from .data import (SOURCE_CLASSES, TARGET_CLASSES, as_dataset, load_source_eval, load_target,  # noqa: E402
                    load_task, make_source)
 from .environment import environment_report, print_environment, set_seeds  # noqa: E402
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402

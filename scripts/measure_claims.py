@@ -18,12 +18,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def measure_seed(seed: int, labels_per_class: int, head_epochs: int, tune_epochs: int,
-                 head_lr: float, tune_lrs: list[float]) -> dict[str, float]:
+                 head_lr: float, tune_lrs: list[float], scratch_epochs: int, scratch_lr: float) -> dict[str, float]:
     from finetune_course import data, recipes
 
     task = data.load_target(labels_per_class=labels_per_class, seed=seed)
     row = {}
-    scratch, _ = recipes.train_from_scratch(task, head_epochs + tune_epochs, 1e-3, seed, validate=False)
+    scratch, _ = recipes.train_from_scratch(task, scratch_epochs, scratch_lr, seed, validate=False)
     row["scratch"] = recipes.accuracy(scratch, task.test)
     classifier, _ = recipes.train_head(task, head_epochs, head_lr, seed, validate=False)
     row["frozen"] = recipes.accuracy(classifier, task.test)
@@ -48,12 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tune-epochs", type=int, default=30)
     parser.add_argument("--head-lr", type=float, default=1e-2)
     parser.add_argument("--tune-lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
+    parser.add_argument("--scratch-epochs", type=int, default=30)
+    parser.add_argument("--scratch-lr", type=float, default=3e-3)
     args = parser.parse_args(argv)
     rows = []
     for seed in args.seeds:
         started = time.perf_counter()
         rows.append(measure_seed(seed, args.labels_per_class, args.head_epochs, args.tune_epochs,
-                                 args.head_lr, args.tune_lrs))
+                                 args.head_lr, args.tune_lrs, args.scratch_epochs, args.scratch_lr))
         print(f"seed {seed} ({time.perf_counter() - started:.0f} s): "
               + ", ".join(f"{k} {v:.3f}" for k, v in rows[-1].items()), flush=True)
     print(f"\n| arm | mean | sd | min | max |  ({len(rows)} seeds, {args.labels_per_class} labels per class)")

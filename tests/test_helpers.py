@@ -28,7 +28,7 @@ from finetune_course import checks, data, model, plots, recipes  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ASSETS = pathlib.Path(fc.__file__).resolve().parent / "assets"
 N_DIGITS = 1797
-HEAD_PARAMS = 32 * 10 + 10
+HEAD_PARAMS = 64 * 10 + 10
 
 
 def _digest(x: np.ndarray) -> set[bytes]:
@@ -162,7 +162,7 @@ def test_package_data_ships_every_asset():
 def test_pretrained_base_architecture():
     base = fc.load_pretrained_base()
     assert base.name == "base"
-    assert base.output_shape == (None, 32)
+    assert base.output_shape == (None, 64)
     assert len(_bn_layers(base)) == 6
     assert base.trainable
 
@@ -217,7 +217,7 @@ def test_parameter_counts_frozen_and_unfrozen():
     base_params = base.count_params()
     moving = sum(int(np.prod(w.shape)) for layer in _bn_layers(base)
                  for w in (layer.moving_mean, layer.moving_variance))
-    assert moving == 2 * (8 + 8 + 16 + 16 + 32 + 32)
+    assert moving == 2 * (16 + 16 + 32 + 32 + 64 + 64)
 
     unfrozen = fc.parameter_counts(classifier)
     assert unfrozen == {"trainable": base_params + HEAD_PARAMS - moving, "non_trainable": moving,
@@ -269,7 +269,7 @@ def test_layer_rows_and_table(capsys):
     assert not any(trainable for _, _, trainable, _ in base_rows)
     assert rows[-1] == ("head", "Dense", True, HEAD_PARAMS)
     assert sum(row[3] for row in rows) == classifier.count_params()
-    assert ("base/block1_bn1", "BatchNormalization", False, 4 * 8) in rows
+    assert ("base/block1_bn1", "BatchNormalization", False, 4 * 16) in rows
 
     fc.print_layer_table(classifier)
     lines = capsys.readouterr().out.splitlines()
@@ -462,7 +462,7 @@ def test_pretrain_script_quick_run_writes_only_to_out(tmp_path):
     assert out.exists() and out.with_suffix(".json").exists()
     assert '"images": 600' in out.with_suffix(".json").read_text()
     loaded = fc.load_source_model(out)
-    assert fc.get_base(loaded).output_shape == (None, 32)
+    assert fc.get_base(loaded).output_shape == (None, 64)
     assert loaded.output_shape == (None, len(fc.SOURCE_CLASSES))
     assert _asset_state() == shipped
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.json", "base.keras"]
