@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--labels-per-class", type=int, default=5)
-    parser.add_argument("--head-epochs", type=int, default=30)
-    parser.add_argument("--tune-epochs", type=int, default=30)
+    parser.add_argument("--labels-per-class", type=int, default=3)
+    parser.add_argument("--head-epochs", type=int, default=20)
+    parser.add_argument("--tune-epochs", type=int, default=20)
     parser.add_argument("--head-lr", type=float, default=1e-2)
     parser.add_argument("--tune-lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
     parser.add_argument("--scratch-epochs", type=int, default=30)

@@ -353,6 +353,21 @@ def test_train_head_leaves_the_base_untouched_and_trains_the_head(trained_head, 
     assert recipes.accuracy(classifier, task.val) > 0.3
 
 
+def test_train_from_scratch_reuses_one_compiled_model_without_changing_results(task):
+    """Reusing the compiled scratch model must give exactly what a freshly compiled one gives,
+    also when an earlier call trained it with another seed (weights and Adam state reset)."""
+    recipes.train_from_scratch(task, epochs=1, learning_rate=3e-3, seed=5, validate=False)
+    reused, history = recipes.train_from_scratch(task, epochs=2, learning_rate=3e-3, seed=7, validate=False)
+    fc.set_seeds(7)
+    fresh = model.compile_classifier(model.build_classifier(model.build_base()), 3e-3)
+    fresh_history = recipes.fit(fresh, task, 2, validate=False)
+    assert history.history["loss"] == fresh_history.history["loss"]
+    for a, b in zip(reused.get_weights(), fresh.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    again, _ = recipes.train_from_scratch(task, epochs=2, learning_rate=3e-3, seed=7, validate=False)
+    assert reused is not again  # each call returns its own model
+
+
 # --- checks -------------------------------------------------------------------------------
 
 def _fail_message(model_, history, base_before, test):
