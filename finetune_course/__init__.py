@@ -5,10 +5,12 @@ Everything the notebooks share lives here, once:
 * :mod:`.data` - the source task (generated printed characters) and the target task
   (scikit-learn's handwritten digits, few labels per class);
 * :mod:`.model` - the pretrained base, and classifiers with a new head on it;
+* :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune);
 * :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift;
 * :mod:`.environment` - seeds, determinism and an environment report;
 * :mod:`.plots` - image grids and training curves;
-* :mod:`.checks` - feedback for the exercises.
+* :mod:`.checks` - feedback for the exercises;
+* :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 """
 import os as _os
 
