@@ -209,8 +209,8 @@ def load_task(name: str, **kwargs) -> Split | TargetTask:
 def as_dataset(split: Split, batch_size: int, shuffle: bool = True):
     """``split`` as a batched ``tf.data.Dataset`` of (image, label), reshuffled every epoch.
 
-    Keras trains from a ``tf.data.Dataset`` about twice as fast per epoch as from NumPy arrays
-    on these small sets (it skips re-wrapping the arrays each epoch). The shuffle order follows
+    Keras spends less time per epoch on a ``tf.data.Dataset`` than on NumPy arrays, which it
+    re-wraps every epoch; on sets this small that overhead dominates. The shuffle order follows
     the global seed set by :func:`finetune_course.set_seeds`.
     """
     import tensorflow as tf
