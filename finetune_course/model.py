@@ -83,13 +83,30 @@ def build_classifier(base: keras.Model, num_classes: int = len(data.TARGET_CLASS
     return keras.Sequential([base, layers.Dense(num_classes, name="head")], name=name)
 
 
+def copy_classifier(classifier: keras.Model) -> keras.Model:
+    """An independent copy of a classifier made by :func:`build_classifier`: same layers,
+    same weights (BatchNorm statistics included), same trainable flags, not compiled."""
+    base = get_base(classifier)
+    copy = build_classifier(build_base(), classifier.output_shape[-1], name=classifier.name)
+    copy.set_weights(classifier.get_weights())
+    copy_base = get_base(copy)
+    copy_base.trainable = base.trainable
+    for original, copied in zip(base.layers + classifier.layers[1:], copy_base.layers + copy.layers[1:]):
+        copied.trainable = original.trainable
+    return copy
+
+
 def compile_classifier(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
-                       optimizer: str = "adam", **optimizer_kwargs) -> keras.Model:
-    """Compile ``model`` for integer labels and logits, with accuracy. Returns the model."""
+                       optimizer: str = "adam", steps_per_execution: int = 1, **optimizer_kwargs) -> keras.Model:
+    """Compile ``model`` for integer labels and logits, with accuracy. Returns the model.
+
+    ``steps_per_execution`` > 1 runs that many batches per call into TensorFlow, which is faster
+    for small models but makes per-batch callbacks fire once per group of batches.
+    """
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
     if optimizer not in optimizers:
         raise ValueError(f"Unknown optimizer {optimizer!r}; use one of {sorted(optimizers)}.")
     model.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate, **optimizer_kwargs),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+                  metrics=["accuracy"], steps_per_execution=steps_per_execution)
     return model

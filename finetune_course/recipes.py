@@ -15,6 +15,9 @@ from . import data, environment, model as models
 # The target's training set has 10 x labels_per_class images, so batches of 10 are all full:
 # a smaller last batch would make TensorFlow trace the training step a second time.
 BATCH_SIZE = 10
+# The recipes below run this many batches per call into TensorFlow (compile's steps_per_execution):
+# with a network this small, the per-call overhead otherwise costs more than the arithmetic.
+STEPS_PER_EXECUTION = 10
 
 
 def accuracy(model: keras.Model, split: data.Split) -> float:
@@ -57,53 +60,115 @@ def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool =
                      validation_data=validation, shuffle=False, verbose=0, **kwargs)
 
 
+def features(base: keras.Model, split: data.Split) -> data.Split:
+    """``split`` with each image replaced by what ``base`` (in inference mode) makes of it."""
+    return data.Split(keras.ops.convert_to_numpy(base(split.x, training=False)), split.y)
+
+
+# --- the recipes ---------------------------------------------------------------------------
+# Each recipe trains with a fresh Adam, and all of them share the code below that trains a
+# *reused* compiled model: compiling and tracing a training step costs about a second for the
+# head alone and 4-6 s for the whole network on a laptop CPU, several times the training itself
+# on a few hundred images. Loading weights into an already compiled model and resetting its
+# optimizer to its initial state (learning rate included) is exactly what a freshly compiled
+# model starts from; tests/test_helpers.py checks that the results are bit-identical.
+
+def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
+             validate: bool = True) -> keras.callbacks.History:
+    """Train the classifier's head alone, in place, with a fresh Adam; the base is frozen.
+
+    A frozen base is a fixed function, so its features are computed once and the head is fitted
+    on them: the same computation as ``fit`` on the whole model with the base frozen, without
+    running the base over the images every epoch (``tests/test_helpers.py`` checks that both
+    give the same head).
+    """
+    base = models.get_base(classifier)
+    base.trainable = False
+    head = classifier.layers[-1]
+    task_features = data.TargetTask(features(base, task.train),
+                                    features(base, task.val) if validate else task.val, task.test)
+    key = ("head", base.output.shape[-1], classifier.output_shape[-1])
+    weights, history = _train_reused(key, head.get_weights(), task_features, epochs, learning_rate, validate)
+    head.set_weights(weights)
+    return history
+
+
 def train_head(task: data.TargetTask, epochs: int, learning_rate: float, seed: int,
                base: keras.Model | None = None, validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
-    """Frozen pretrained base + new head, head trained for ``epochs``."""
+    """Frozen pretrained base + new head, head trained for ``epochs`` (see :func:`fit_head`)."""
     environment.set_seeds(seed)
     base = models.load_pretrained_base() if base is None else base
     base.trainable = False
-    classifier = models.compile_classifier(models.build_classifier(base), learning_rate)
-    return classifier, fit(classifier, task, epochs, validate=validate)
+    classifier = models.build_classifier(base)
+    return classifier, fit_head(classifier, task, epochs, learning_rate, validate=validate)
+
+
+def continue_head(classifier: keras.Model, task: data.TargetTask, epochs: int,
+                  learning_rate: float, seed: int, validate: bool = True
+                  ) -> tuple[keras.Model, keras.callbacks.History]:
+    """The control for fine-tuning: a copy of ``classifier`` whose head alone trains ``epochs``
+    more, the base frozen. ``classifier`` itself is untouched."""
+    environment.set_seeds(seed)
+    copy = models.copy_classifier(classifier)
+    return copy, fit_head(copy, task, epochs, learning_rate, validate=validate)
 
 
 def train_from_scratch(task: data.TargetTask, epochs: int, learning_rate: float, seed: int,
                        validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
-    """The same architecture, randomly initialised from ``seed``, everything trained on the few labels.
-
-    Compiling a whole network costs about 4 s of TensorFlow tracing on a laptop CPU, so one
-    compiled model is kept per learning rate and reused: each call gives it a fresh seeded
-    initialisation and the optimizer's initial state, which is exactly what a new model would
-    have (``tests/test_helpers.py`` checks this). Returns an independent copy of the result.
-    """
+    """The same architecture, randomly initialised from ``seed``, everything trained on the few labels."""
     environment.set_seeds(seed)
     fresh = models.build_classifier(models.build_base())
-    compiled, optimizer_start = _compiled_scratch_classifier(float(learning_rate))
-    compiled.set_weights(fresh.get_weights())
-    compiled.optimizer.set_weights(optimizer_start)
-    history = fit(compiled, task, epochs, validate=validate)
-    fresh.set_weights(compiled.get_weights())
+    weights, history = _train_reused(("scratch",), fresh.get_weights(), task, epochs, learning_rate, validate)
+    fresh.set_weights(weights)
     return fresh, history
-
-
-@functools.lru_cache(maxsize=2)
-def _compiled_scratch_classifier(learning_rate: float) -> tuple[keras.Model, list[np.ndarray]]:
-    classifier = models.compile_classifier(models.build_classifier(models.build_base()), learning_rate)
-    classifier.optimizer.build(classifier.trainable_variables)
-    return classifier, [variable.numpy() for variable in classifier.optimizer.variables]
 
 
 def fine_tune(classifier: keras.Model, task: data.TargetTask, epochs: int,
               learning_rate: float, validate: bool = True) -> keras.callbacks.History:
-    """Unfreeze the base (BatchNorm kept frozen), recompile at ``learning_rate`` and train on."""
+    """Unfreeze the base (BatchNorm kept frozen), recompile at ``learning_rate`` and train on,
+    in place: the recipe as you would write it."""
     freeze_all_but_batchnorm(models.get_base(classifier))
     models.compile_classifier(classifier, learning_rate)
     return fit(classifier, task, epochs, validate=validate)
 
 
-def continue_head(classifier: keras.Model, task: data.TargetTask, epochs: int,
-                  learning_rate: float, validate: bool = True) -> keras.callbacks.History:
-    """The control for fine-tuning: keep the base frozen and train the head for as long."""
-    models.get_base(classifier).trainable = False
-    models.compile_classifier(classifier, learning_rate)
-    return fit(classifier, task, epochs, validate=validate)
+def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
+                    seed: int, validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
+    """A copy of ``classifier`` fine-tuned as :func:`fine_tune` does (whole base, BatchNorm kept
+    frozen, a fresh Adam at ``learning_rate``); ``classifier`` itself is untouched. For comparing
+    learning rates from one head-trained model."""
+    models.get_base(classifier)  # a clear error if there is no base
+    environment.set_seeds(seed)
+    weights, history = _train_reused(("fine_tune",), classifier.get_weights(), task, epochs,
+                                     learning_rate, validate)
+    copy = models.copy_classifier(classifier)
+    copy.set_weights(weights)
+    freeze_all_but_batchnorm(models.get_base(copy))
+    return copy, history
+
+
+def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, epochs: int,
+                  learning_rate: float, validate: bool) -> tuple[list[np.ndarray], keras.callbacks.History]:
+    """Train the compiled model for ``key`` from ``weights`` with a fresh optimizer at
+    ``learning_rate``; return the trained weights and the history."""
+    compiled, optimizer_start = _compiled_model(key)
+    compiled.set_weights(weights)
+    compiled.optimizer.set_weights(optimizer_start)
+    compiled.optimizer.learning_rate = float(learning_rate)
+    history = fit(compiled, task, epochs, validate=validate)
+    return compiled.get_weights(), history
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
+    """``("head", features, classes)``: a head on features; ``("scratch",)``: the whole classifier;
+    ``("fine_tune",)``: the classifier with its base unfrozen but BatchNorm."""
+    if key[0] == "head":
+        model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
+    else:
+        model = models.build_classifier(models.build_base())
+        if key[0] == "fine_tune":
+            freeze_all_but_batchnorm(models.get_base(model))
+    models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
+    model.optimizer.build(model.trainable_variables)
+    return model, [variable.numpy() for variable in model.optimizer.variables]

@@ -20,6 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def measure_seed(seed: int, labels_per_class: int, head_epochs: int, tune_epochs: int,
                  head_lr: float, tune_lrs: list[float], scratch_epochs: int, scratch_lr: float) -> dict[str, float]:
     from finetune_course import data, recipes
+    from finetune_course import model as fc_model
 
     task = data.load_target(labels_per_class=labels_per_class, seed=seed)
     row = {}
@@ -27,14 +28,12 @@ def measure_seed(seed: int, labels_per_class: int, head_epochs: int, tune_epochs
     row["scratch"] = recipes.accuracy(scratch, task.test)
     classifier, _ = recipes.train_head(task, head_epochs, head_lr, seed, validate=False)
     row["frozen"] = recipes.accuracy(classifier, task.test)
-    after_head = classifier.get_weights()
-    recipes.continue_head(classifier, task, tune_epochs, head_lr, validate=False)
-    row["head_longer"] = recipes.accuracy(classifier, task.test)
+    control, _ = recipes.continue_head(classifier, task, tune_epochs, head_lr, seed, validate=False)
+    row["head_longer"] = recipes.accuracy(control, task.test)
     for lr in tune_lrs:
-        classifier.set_weights(after_head)
-        recipes.fine_tune(classifier, task, tune_epochs, lr, validate=False)
-        row[f"tuned@{lr:g}"] = recipes.accuracy(classifier, task.test)
-        row[f"source@{lr:g}"] = recipes.source_accuracy(classifier.layers[0])
+        tuned, _ = recipes.fine_tuned_copy(classifier, task, tune_epochs, lr, seed, validate=False)
+        row[f"tuned@{lr:g}"] = recipes.accuracy(tuned, task.test)
+        row[f"source@{lr:g}"] = recipes.source_accuracy(fc_model.get_base(tuned))
     return row
 
 
