@@ -6,6 +6,7 @@ multi-seed comparisons call these so the code lives in one place.
 from __future__ import annotations
 
 import functools
+import time
 
 import keras
 import numpy as np
@@ -49,6 +50,32 @@ def freeze_all_but_batchnorm(base: keras.Model) -> keras.Model:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
     return base
+
+
+def unfreeze_last(base: keras.Model, n: int) -> keras.Model:
+    """Make only the last ``n`` layers of ``base`` trainable, BatchNormalization layers excepted
+    (they stay frozen, see :func:`freeze_all_but_batchnorm`). Returns ``base``."""
+    layer_count = len(base.layers)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= layer_count:
+        raise ValueError(f"n must be an integer from 1 to {layer_count} (the base has {layer_count} layers), "
+                         f"got {n!r}. To freeze the whole base, set base.trainable = False instead.")
+    freeze_all_but_batchnorm(base)
+    for layer in base.layers[:-n]:
+        layer.trainable = False
+    return base
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall time of every training epoch, in seconds, in ``.seconds``."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._started)
 
 
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,
@@ -133,42 +160,54 @@ def fine_tune(classifier: keras.Model, task: data.TargetTask, epochs: int,
 
 
 def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
-                    seed: int, validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
-    """A copy of ``classifier`` fine-tuned as :func:`fine_tune` does (whole base, BatchNorm kept
-    frozen, a fresh Adam at ``learning_rate``); ``classifier`` itself is untouched. For comparing
-    learning rates from one head-trained model."""
+                    seed: int, unfrozen_layers: int | None = None, validate: bool = True,
+                    callbacks: list | None = None) -> tuple[keras.Model, keras.callbacks.History]:
+    """A copy of ``classifier`` fine-tuned as :func:`fine_tune` does (the base unfrozen with
+    BatchNorm kept frozen, a fresh Adam at ``learning_rate``), or with only the base's last
+    ``unfrozen_layers`` layers unfrozen (:func:`unfreeze_last`). ``classifier`` itself is untouched.
+    For comparing settings from one head-trained model."""
     models.get_base(classifier)  # a clear error if there is no base
     environment.set_seeds(seed)
-    weights, history = _train_reused(("fine_tune",), classifier.get_weights(), task, epochs,
-                                     learning_rate, validate)
+    key = ("fine_tune", None if unfrozen_layers is None else int(unfrozen_layers))
+    weights, history = _train_reused(key, classifier.get_weights(), task, epochs, learning_rate, validate,
+                                     callbacks=callbacks)
     copy = models.copy_classifier(classifier)
     copy.set_weights(weights)
-    freeze_all_but_batchnorm(models.get_base(copy))
+    _unfreeze(models.get_base(copy), key[1])
     return copy, history
 
 
+def _unfreeze(base: keras.Model, layers: int | None) -> None:
+    if layers is None:
+        freeze_all_but_batchnorm(base)
+    else:
+        unfreeze_last(base, layers)
+
+
 def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, epochs: int,
-                  learning_rate: float, validate: bool) -> tuple[list[np.ndarray], keras.callbacks.History]:
+                  learning_rate: float, validate: bool, callbacks: list | None = None
+                  ) -> tuple[list[np.ndarray], keras.callbacks.History]:
     """Train the compiled model for ``key`` from ``weights`` with a fresh optimizer at
     ``learning_rate``; return the trained weights and the history."""
     compiled, optimizer_start = _compiled_model(key)
     compiled.set_weights(weights)
     compiled.optimizer.set_weights(optimizer_start)
     compiled.optimizer.learning_rate = float(learning_rate)
-    history = fit(compiled, task, epochs, validate=validate)
+    history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks)
     return compiled.get_weights(), history
 
 
 @functools.lru_cache(maxsize=None)
 def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
     """``("head", features, classes)``: a head on features; ``("scratch",)``: the whole classifier;
-    ``("fine_tune",)``: the classifier with its base unfrozen but BatchNorm."""
+    ``("fine_tune", n)``: the classifier with its base's last ``n`` layers (all if None) unfrozen,
+    BatchNorm excepted."""
     if key[0] == "head":
         model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
     else:
         model = models.build_classifier(models.build_base())
         if key[0] == "fine_tune":
-            freeze_all_but_batchnorm(models.get_base(model))
+            _unfreeze(models.get_base(model), key[1])
     models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
     model.optimizer.build(model.trainable_variables)
     return model, [variable.numpy() for variable in model.optimizer.variables]
