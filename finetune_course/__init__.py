@@ -6,9 +6,11 @@ Everything the notebooks share lives here, once:
   (scikit-learn's handwritten digits, few labels per class);
 * :mod:`.model` - the pretrained base, and classifiers with a new head on it;
 * :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune);
-* :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift;
+* :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift, and a
+  guard against training a model whose trainability changed since it was compiled;
 * :mod:`.environment` - seeds, determinism and an environment report;
 * :mod:`.plots` - image grids and training curves;
+* :mod:`.schedules` - learning-rate schedules Keras lacks (one continued across phases);
 * :mod:`.checks` - feedback for the exercises;
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 """
@@ -21,8 +23,11 @@ from .data import (SOURCE_CLASSES, TARGET_CLASSES, as_dataset, load_source_eval,
                    load_task, make_source)
 from .environment import environment_report, print_environment, set_seeds  # noqa: E402
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
-                    load_pretrained_base, load_source_model)
-from .trainability import (base_weight_change, layer_rows, max_weight_change,  # noqa: E402
-                           parameter_counts, print_layer_table, snapshot_weights, weight_change)
+                    copy_classifier, load_pretrained_base, load_source_model)
+from .trainability import (RecompileGuard, RecompileNeededError, base_weight_change,  # noqa: E402
+                           check_compiled_trainability, layer_rows, max_weight_change, parameter_counts,
+                           print_layer_table, relative_weight_change, snapshot_weights,
+                           trainability_changed_since_compile, weight_change)
+from .schedules import OffsetSchedule  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -6,12 +6,14 @@ check prints one line saying what was verified.
 """
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 
 from .data import TARGET_CLASSES, Split
 from .model import get_base
-from .trainability import max_weight_change, snapshot_weights
+from .trainability import max_weight_change, snapshot_weights, trainability_changed_since_compile, weight_change
 
 
 class ExerciseCheckError(AssertionError):
@@ -82,3 +84,235 @@ def check_frozen_feature_extractor(model, history, base_before: dict, test: Spli
     print(f"Well done: the base is frozen and did not move, the head has 10 outputs, "
           f"test accuracy {accuracy:.2f}.")
     return accuracy
+
+
+def check_schedule(steps_per_epoch, schedule, lr_epoch_5, train_images: int, batch_size: int,
+                   initial_learning_rate: float = 1e-3, epochs_per_halving: int = 2) -> float:
+    """Exercise 5: a staircase schedule that halves the learning rate every ``epochs_per_halving``
+    epochs of ``train_images`` images in batches of ``batch_size``, and its rate in epoch 5.
+
+    Returns the learning rate during the 5th epoch.
+    """
+    for name, value in (("steps_per_epoch", steps_per_epoch), ("schedule", schedule),
+                        ("lr_epoch_5", lr_epoch_5)):
+        if value is None:
+            _fail(f"`{name}` is still None: set it in the exercise cell above, then run this cell again.")
+    batches = math.ceil(train_images / batch_size)
+    if steps_per_epoch != batches:
+        if steps_per_epoch == train_images // batch_size:
+            _fail(f"`steps_per_epoch` is {steps_per_epoch}, but {train_images} images in batches of "
+                  f"{batch_size} make {train_images / batch_size:g} batches: Keras also trains on the last, "
+                  f"smaller batch, so an epoch is {batches} optimizer steps. Use "
+                  "math.ceil(train_images / batch_size).")
+        _fail(f"`steps_per_epoch` is {steps_per_epoch!r}; it should be the number of batches in one epoch "
+              "(one optimizer step each): math.ceil(train_images / batch_size).")
+    if not isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        _fail(f"`schedule` is a {type(schedule).__name__}; it should be a Keras schedule object such as "
+              "keras.optimizers.schedules.ExponentialDecay(...), which the optimizer evaluates at every step.")
+    period = epochs_per_halving * batches
+    steps = np.arange(3 * period + 1)
+    values = np.array([float(schedule(int(step))) for step in steps])
+    expected = initial_learning_rate * 0.5 ** (steps // period)
+    if not np.isclose(values[0], initial_learning_rate, rtol=1e-6):
+        _fail(f"The schedule starts at {values[0]:.4g}, not at {initial_learning_rate:g}: pass "
+              "`initial_learning_rate` as its first argument.")
+    halved = np.flatnonzero(values <= 0.5 * initial_learning_rate * (1 + 1e-6))
+    if halved.size and halved[0] < batches:
+        _fail(f"The learning rate is already halved at step {halved[0]}, inside the first epoch: `decay_steps` "
+              f"counts optimizer steps (batches), not epochs. {epochs_per_halving} epochs are "
+              f"{epochs_per_halving} * steps_per_epoch = {period} steps.")
+    if not np.allclose(values[:period], values[0], rtol=1e-6):
+        changed = int(np.flatnonzero(~np.isclose(values[:period], values[0], rtol=1e-6))[0])
+        _fail(f"The learning rate changes within the first {epochs_per_halving} epochs ({values[changed]:.4g} "
+              f"at step {changed}): set staircase=True, so that it stays constant for `decay_steps` steps "
+              "and then halves in one go.")
+    wrong = np.flatnonzero(~np.isclose(values, expected, rtol=1e-5))
+    if wrong.size:
+        step = int(wrong[0])
+        _fail(f"At step {step} (epoch {step // batches + 1}) the learning rate is {values[step]:.4g}; it should "
+              f"be {expected[step]:.4g}. Start at {initial_learning_rate:g} and halve it (decay_rate=0.5) "
+              f"every {epochs_per_halving} * steps_per_epoch = {period} steps.")
+    try:
+        rate = float(lr_epoch_5)
+    except (TypeError, ValueError):
+        _fail(f"`lr_epoch_5` is a {type(lr_epoch_5).__name__}; it should be a number, e.g. "
+              "float(schedule(step)) for the right step.")
+    first_step = 4 * batches  # epochs 1 to 4 took 4 * steps_per_epoch steps
+    want = float(expected[first_step])
+    if not np.isclose(rate, want, rtol=1e-5):
+        if any(np.isclose(rate, values[epoch], rtol=1e-5) for epoch in (4, 5)):
+            _fail(f"`lr_epoch_5` is {rate:.4g}, the schedule at step 4 or 5: a schedule counts optimizer "
+                  "steps, not epochs. The 5th epoch starts after 4 * steps_per_epoch steps: "
+                  "schedule(4 * steps_per_epoch).")
+        _fail(f"`lr_epoch_5` is {rate:.4g}, but during the 5th epoch the rate is {want:.4g}: evaluate the "
+              "schedule at a step of that epoch, e.g. float(schedule(4 * steps_per_epoch)).")
+    print(f"Well done: {batches} steps per epoch, the rate halves every {period} steps ({epochs_per_halving} "
+          f"epochs) and stays constant in between, and during epoch 5 it is {rate:.3g}.")
+    return rate
+
+
+def check_unfrozen_and_recompiled(model, history, base_before: dict, max_learning_rate: float = 1e-3) -> float:
+    """Exercise 2: a classifier whose head was trained on a frozen base, then fine-tuned with the
+    base unfrozen (BatchNormalization kept frozen), the model recompiled before ``fit``.
+
+    ``base_before`` is ``snapshot_weights(base)`` taken after the head was trained. Returns the
+    largest change of any base weight during fine-tuning.
+    """
+    model = _require_model(model)
+    _require_history(history)
+    try:
+        base = get_base(model)
+    except ValueError:
+        _fail("`model` no longer contains the pretrained base: fine-tune the `model` from the set-up "
+              "cell, don't build a new one.")
+    after = snapshot_weights(base)
+    if set(base_before) != set(after):
+        _fail("The base in `model` is not the one the snapshot was taken of: fine-tune the `model` from "
+              "the set-up cell, don't build or load a new one.")
+    batchnorm = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    others = [layer for layer in base.layers if layer.weights and layer not in batchnorm]
+    still_frozen = [layer.name for layer in others if not layer.trainable]
+    if not base.trainable or still_frozen:
+        _fail("The base is still frozen" + (f" (e.g. layer {still_frozen[0]!r})" if still_frozen else "")
+              + ": set `base.trainable = True`, then freeze the BatchNormalization layers again, "
+              "then compile the model again and fit.")
+    try:
+        stale = trainability_changed_since_compile(model)
+    except ValueError:
+        _fail("`model` is not compiled: compile it after unfreezing the base, then fit.")
+    if stale["unfrozen_not_training"]:
+        _fail("You unfroze the base but did not compile the model again, so `fit` reused the train step "
+              "built for the frozen base and did not update "
+              f"{len(stale['unfrozen_not_training'])} trainable base variables. Call `model.compile(...)` "
+              "(with a new Adam at 1e-3) after changing `trainable` and before `fit`.")
+    if stale["frozen_still_training"]:
+        _fail("You froze some layers after compiling the model, and `fit` still trained them "
+              f"({', '.join(stale['frozen_still_training'][:3])} ...). Set every `trainable` flag first, "
+              "then compile, then fit: re-run the set-up cell and start again.")
+    trainable_bn = [layer.name for layer in batchnorm if layer.trainable]
+    if trainable_bn:
+        _fail(f"{len(trainable_bn)} BatchNormalization layers are trainable (e.g. {trainable_bn[0]!r}): "
+              "keep them frozen, so that they keep the statistics learned in pretraining. After "
+              "`base.trainable = True`, set `trainable = False` on every BatchNormalization layer (or "
+              "call `recipes.freeze_all_but_batchnorm(base)`), then compile again and fit: re-run the "
+              "set-up cell first.")
+    changes = weight_change(base_before, after)
+    bn_paths = {w.path for layer in batchnorm for w in layer.weights}
+    moved = max((c for path, c in changes.items() if path not in bn_paths), default=0.0)
+    if moved == 0:
+        _fail("Not one weight of the base's convolutions moved during fine-tuning: compile the model "
+              "again after unfreezing the base (`model.compile(...)`), then fit.")
+    bn_moved = [path for path in bn_paths if changes[path] > 0]
+    if bn_moved:
+        _fail(f"BatchNormalization weights changed during fine-tuning (e.g. {sorted(bn_moved)[0]}): they "
+              "were trainable when you compiled. Re-run the set-up cell, freeze them before you compile, "
+              "then fit.")
+    learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    if learning_rate > max_learning_rate * (1 + 1e-6):
+        _fail(f"You fine-tuned at a learning rate of {learning_rate:.3g}. Use {max_learning_rate:g}, ten times "
+              "lower than the head's: large steps would overwrite what the base learned in pretraining. "
+              "Re-run the set-up cell and compile with a lower rate.")
+    if not all(np.isfinite(history.history["loss"])):
+        _fail("The training loss is not finite: re-run the set-up cell and fine-tune at 1e-3.")
+    print(f"Well done: the model was recompiled after unfreezing, the base's convolutions moved "
+          f"(largest change {moved:.2g}) and BatchNorm stayed frozen.")
+    return moved
+
+
+def check_forgetting_budget(tuned, source_left, frozen_model, task, min_source: float = 0.8) -> float:
+    """Exercise 3: fine-tune so that the target accuracy is no worse than the frozen model's
+    while the base keeps a source accuracy of at least ``min_source``. Returns the test accuracy."""
+    from .recipes import accuracy, source_accuracy
+
+    tuned = _require_model(tuned, "tuned")
+    if source_left is None:
+        _fail("`source_left` is still None: measure it with "
+              "`source_left = recipes.source_accuracy(fc.get_base(tuned))`.")
+    if tuned is frozen_model:
+        _fail("`tuned` is the frozen model itself: fine-tune a copy with "
+              "`tuned, history = recipes.fine_tuned_copy(frozen_model, task, ...)`.")
+    base = get_base(tuned)
+    if max_weight_change(snapshot_weights(get_base(frozen_model)), snapshot_weights(base)) == 0:
+        _fail("The base of `tuned` is exactly the frozen one: it was not fine-tuned. Use "
+              "`recipes.fine_tuned_copy(frozen_model, task, epochs=10, learning_rate=..., seed=4)`.")
+    measured = source_accuracy(base)
+    if not isinstance(source_left, (float, int, np.floating)) or not math.isclose(float(source_left), measured,
+                                                                                  abs_tol=1e-6):
+        _fail(f"`source_left` is {source_left!r}, but the source accuracy of your fine-tuned base is "
+              f"{measured:.3f}: measure it on `fc.get_base(tuned)` after fine-tuning.")
+    frozen_accuracy, tuned_accuracy = accuracy(frozen_model, task.test), accuracy(tuned, task.test)
+    if measured < min_source:
+        _fail(f"The fine-tuned base keeps a source accuracy of {measured:.2f}, below the {min_source} you "
+              "must keep: it forgot too much. Fine-tune at a lower learning rate (forgetting grows with "
+              "the rate, lesson 3), or for fewer epochs, and measure again.")
+    if tuned_accuracy < frozen_accuracy:
+        _fail(f"Fine-tuning made the target accuracy worse ({tuned_accuracy:.3f}, frozen model "
+              f"{frozen_accuracy:.3f}). Use a learning rate between the ones that forget too much and "
+              "the ones that change nothing, and train for about 10 epochs.")
+    print(f"Well done: target accuracy {tuned_accuracy:.3f} (frozen model {frozen_accuracy:.3f}), "
+          f"source accuracy kept {measured:.2f} (at least {min_source}).")
+    return tuned_accuracy
+
+
+def check_blocks_unfrozen(base, n, blocks: tuple[int, ...] = (2, 3)) -> int:
+    """Exercise 4: exactly the convolutions of ``blocks`` trainable, every BatchNormalization layer
+    frozen, via ``base.layers[:-n]``. Returns the number of trainable parameters."""
+    from .trainability import parameter_counts
+
+    if n is None:
+        _fail("`N` is still None: set it to the number of layers, counted from the end, to unfreeze.")
+    if not isinstance(base, keras.Model):
+        _fail(f"`base` should be the pretrained base (a keras.Model), not a {type(base).__name__}.")
+    if not base.trainable:
+        _fail("`base.trainable` is False, so nothing in it can train: set `base.trainable = True` first, "
+              "then freeze `base.layers[:-N]`.")
+    trainable_bn = [l.name for l in base.layers if isinstance(l, keras.layers.BatchNormalization) and l.trainable]
+    if trainable_bn:
+        _fail(f"BatchNormalization layers are trainable ({', '.join(trainable_bn)}): the idiom unfreezes them "
+              "along with the convolutions. Set `trainable = False` on every BatchNormalization layer afterwards.")
+    wanted = {l.name for l in base.layers if l.weights and l.name.split("_")[0] in {f"block{b}" for b in blocks}
+              and not isinstance(l, keras.layers.BatchNormalization)}
+    unfrozen = {l.name for l in base.layers if l.weights and l.trainable}
+    if unfrozen != wanted:
+        missing, extra = sorted(wanted - unfrozen), sorted(unfrozen - wanted)
+        position = {l.name: i for i, l in enumerate(base.layers)}
+        first = min(position[name] for name in wanted)
+        _fail("Wrong layers unfrozen" + (f": {', '.join(missing)} should train" if missing else "")
+              + (f"; {', '.join(extra)} should stay frozen" if extra else "")
+              + f". `base.layers[:-N]` counts layers from the end, pooling and ReLU layers included: "
+              f"block {blocks[0]} starts at layer {first} of {len(base.layers)}, so N = {len(base.layers) - first}.")
+    trainable = parameter_counts(base)["trainable"]
+    print(f"Well done: the convolutions of blocks {', '.join(map(str, blocks))} are unfrozen "
+          f"({trainable:,} trainable parameters), every BatchNormalization layer is frozen.")
+    return trainable
+
+
+def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: int = 20) -> float:
+    """Exercise 6: fine-tune with plain SGD at 0.01 and a squared error, and keep every batch loss
+    finite. ``log`` is the ``diagnostics.BatchLog`` passed to ``fit``. Returns the last batch loss."""
+    model = _require_model(model)
+    if log is None:
+        _fail("`log` is still None: create `log = diagnostics.BatchLog()` and pass it to `fit` in `callbacks`.")
+    if not hasattr(log, "losses"):
+        _fail(f"`log` should be a diagnostics.BatchLog that was passed to `fit`, not a {type(log).__name__}.")
+    optimizer = getattr(model, "optimizer", None)
+    if not isinstance(optimizer, keras.optimizers.SGD) or not math.isclose(
+            float(keras.ops.convert_to_numpy(optimizer.learning_rate)), 0.01, rel_tol=1e-5):
+        _fail("Keep plain SGD at a learning rate of 0.01 (`keras.optimizers.SGD(learning_rate=0.01, ...)`): "
+              "the exercise is to make that rate survive, not to lower it.")
+    first_bad = log.first_nonfinite_batch
+    if first_bad is not None:
+        _fail(f"The loss became inf or NaN at batch {first_bad}. Clip the gradients (`clipnorm=1.0` on the "
+              "optimizer) or normalise the features (a `keras.layers.LayerNormalization()` between the base "
+              "and the head), then re-run the set-up cell and this exercise.")
+    expected = epochs * batches_per_epoch
+    if len(log.losses) != expected:
+        _fail(f"`log` recorded {len(log.losses)} batches, expected {expected}: fit for {epochs} epochs with "
+              "the BatchLog in `callbacks`, on batches of 10.")
+    last_epoch = float(np.mean(log.losses[-batches_per_epoch:]))
+    if not last_epoch < log.losses[0]:
+        _fail(f"The loss did not fall (first batch {log.losses[0]:.3g}, last epoch's mean {last_epoch:.3g}): "
+              "check that the head is a Dense(1) on the base and that the target is the digit's value.")
+    print(f"Well done: {expected} batches at SGD 0.01, every loss finite; the loss fell from "
+          f"{log.losses[0]:.3g} to {last_epoch:.3g} (last epoch's mean).")
+    return log.losses[-1]

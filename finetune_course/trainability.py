@@ -1,4 +1,5 @@
-"""What is trainable, how many parameters that is, and how far weights moved."""
+"""What is trainable, how many parameters that is, how far weights moved, and whether
+the compiled train step still agrees with the ``trainable`` flags."""
 from __future__ import annotations
 
 import keras
@@ -76,3 +77,111 @@ def base_weight_change(before: dict[str, np.ndarray], model: keras.Model) -> flo
     """Largest change of any weight of the model's pretrained base since ``before``
     (a snapshot of that base)."""
     return max_weight_change(before, snapshot_weights(get_base(model)))
+
+
+# --- Did trainability change since compile? -------------------------------------------------
+
+class RecompileNeededError(RuntimeError):
+    """A model's ``trainable`` flags no longer match what its compiled train step updates."""
+
+
+def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str]]:
+    """The variables whose ``trainable`` flag changed since ``model`` was compiled and trained,
+    a change that ``fit`` ignores until ``model.compile(...)`` is called again.
+
+    Keras builds the train step lazily: the first ``fit`` after ``compile`` traces it, the
+    trace reads ``model.trainable_weights`` once, and the optimizer is built on that same list
+    (``optimizer._trainable_variables``, private but present since Keras 3.0). Later fits reuse
+    the trace; ``compile`` throws it away (``model.train_function`` is None right after it).
+    So once the train function exists and the optimizer is built, the optimizer's list is what
+    ``fit`` updates, whatever the flags say now. Returns::
+
+        {"unfrozen_not_training": [...],  # paths of variables trainable now that fit does NOT update
+         "frozen_still_training": [...]}  # paths of variables frozen now that fit STILL updates
+
+    Both lists are empty when the flags and the train step agree, and always right after
+    ``compile`` or before the first fit (the train step is then built from the flags as they are
+    at that fit). With ``run_eagerly=True`` there is no trace and every step reads the flags, so
+    a frozen variable stops training; an unfrozen one the optimizer does not know makes Keras
+    raise "Unknown variable". A fit on data of a new shape or dtype can make TensorFlow trace
+    again, and that trace reads the flags afresh; the check cannot see which trace runs, so it
+    reports the difference (recompiling settles it). It is also conservative after ``compile``
+    with an optimizer instance already built for other variables: it reports the difference, and
+    Keras asks for a new optimizer instance for a new set of variables.
+
+    Raises ``TypeError`` for anything but a Keras model, ``ValueError`` for a model that was
+    never compiled, and ``RuntimeError`` if this Keras version's optimizer has no
+    ``_trainable_variables``.
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"Expected a Keras model, got {type(model).__name__}.")
+    optimizer = getattr(model, "optimizer", None)
+    if not getattr(model, "compiled", False) or optimizer is None:
+        raise ValueError(f"Model {model.name!r} has not been compiled, so there is no train step to compare "
+                         "its trainable flags with: call model.compile(...) first.")
+    if not hasattr(optimizer, "_trainable_variables") or not hasattr(optimizer, "built"):
+        raise RuntimeError(
+            f"This Keras version ({keras.__version__}) keeps no `_trainable_variables` on its optimizer "
+            f"({type(optimizer).__name__}), so what the compiled train step updates cannot be read; "
+            "the check was written for Keras 3.0-3.15. Recompile after every change of `trainable`.")
+    changes = {"unfrozen_not_training": [], "frozen_still_training": []}
+    if getattr(model, "train_function", None) is None or not optimizer.built:
+        return changes
+    tracked = {id(v): v for v in optimizer._trainable_variables}
+    current = {id(v): v for v in model.trainable_weights}
+    changes["unfrozen_not_training"] = [v.path for key, v in current.items() if key not in tracked]
+    if not model.run_eagerly:
+        changes["frozen_still_training"] = [v.path for key, v in tracked.items() if key not in current]
+    return changes
+
+
+def _layer_names(paths: list[str], limit: int = 6) -> str:
+    layers = list(dict.fromkeys(path.rsplit("/", 1)[0] for path in paths))
+    shown = ", ".join(layers[:limit]) + (f", ... ({len(layers)} layers)" if len(layers) > limit else "")
+    return f"{len(paths)} variable{'s' * (len(paths) != 1)} of {shown}"
+
+
+def check_compiled_trainability(model: keras.Model) -> None:
+    """Raise :class:`RecompileNeededError`, naming the layers, if ``model``'s trainable flags
+    changed since it was compiled in a way ``fit`` would ignore
+    (see :func:`trainability_changed_since_compile`); return None otherwise."""
+    changes = trainability_changed_since_compile(model)
+    if not any(changes.values()):
+        return
+    parts = []
+    if changes["unfrozen_not_training"]:
+        parts.append("trainable now, but NOT updated by fit: " + _layer_names(changes["unfrozen_not_training"]))
+    if changes["frozen_still_training"]:
+        parts.append("frozen now, but STILL updated by fit: " + _layer_names(changes["frozen_still_training"]))
+    raise RecompileNeededError(
+        f"Model {model.name!r} changed `trainable` since it was compiled, and its compiled train step "
+        f"ignores the change; {'; '.join(parts)}. Call model.compile(...) again (with a new optimizer) "
+        "before fit.")
+
+
+class RecompileGuard(keras.callbacks.Callback):
+    """A callback that makes ``fit`` refuse to train a model whose ``trainable`` flags changed
+    since it was compiled: ``model.fit(..., callbacks=[RecompileGuard()])`` raises
+    :class:`RecompileNeededError` before the first step (and at the start of any epoch, should
+    another callback change the flags during training)."""
+
+    def on_train_begin(self, logs=None):
+        check_compiled_trainability(self.model)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        check_compiled_trainability(self.model)
+
+
+def relative_weight_change(before: dict[str, np.ndarray], after: dict[str, np.ndarray] | keras.layers.Layer,
+                           contains: str = "") -> dict[str, float]:
+    """How far each weight moved relative to its size, ``||after - before|| / ||before||``
+    (Frobenius norms), for the weights whose path contains ``contains`` (e.g. ``"kernel"``).
+    A value of 0.1 means the weight tensor moved by a tenth of its own length."""
+    if isinstance(after, keras.layers.Layer):
+        after = snapshot_weights(after)
+    weight_change(before, after)  # same checks: both snapshots of the same weights
+    chosen = [path for path in before if contains in path]
+    if not chosen:
+        raise ValueError(f"No weight path contains {contains!r}; paths look like {next(iter(before))!r}.")
+    return {path: float(np.linalg.norm(after[path] - before[path]) / max(np.linalg.norm(before[path]), 1e-12))
+            for path in chosen}

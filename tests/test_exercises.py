@@ -21,9 +21,33 @@ import refresh_outputs  # noqa: E402
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "06_nan_at_high_learning_rate.ipynb": [
+        ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.01)", "clipnorm"),
+        ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.001)", "Keep plain SGD"),
+    ],
+    "04_selective_unfreezing.ipynb": [
+        ("N = 14\n", "N = 7\n", "so N = 14"),
+        ("for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+         "", "BatchNormalization layers are trainable"),
+    ],
+    "03_fine_tuning_lower_lr.ipynb": [
+        ("fine_tune_lr = 1e-4", "fine_tune_lr = 1e-3", "forgot too much"),
+        ("source_left = recipes.source_accuracy(fc.get_base(tuned))",
+         "source_left = recipes.source_accuracy(fc.get_base(frozen_model))", "measure it on"),
+    ],
     "01_frozen_feature_extraction.ipynb": [
         ("base.trainable = False\n", "", "base.trainable = False"),
         ("keras.layers.Dense(10)", "keras.layers.Dense(45)", "needs 10 units"),
+    ],
+    "02_recompile_gotcha.ipynb": [
+        ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n'
+         '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n'
+         '              metrics=["accuracy"])\n', "", "did not compile the model again"),
+    ],
+    "05_learning_rate_schedules.ipynb": [
+        ("staircase=True", "staircase=False", "set staircase=True"),
+        ("decay_steps=2 * steps_per_epoch", "decay_steps=2", "not epochs"),
+        ("math.ceil(train_images / batch_size)", "train_images // batch_size", "math.ceil"),
     ],
 }
 
