@@ -44,11 +44,13 @@ def _source_head_weights() -> tuple[np.ndarray, np.ndarray]:
 
 
 def freeze_all_but_batchnorm(base: keras.Model) -> keras.Model:
-    """Unfreeze ``base`` except its BatchNormalization layers (which then keep their statistics)."""
+    """Unfreeze ``base`` except its BatchNormalization layers (which then keep their statistics).
+
+    Every layer's flag is set explicitly: ``base.trainable = True`` on a base that is already
+    trainable does not unfreeze layers frozen one by one earlier."""
     base.trainable = True
     for layer in base.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
+        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)
     return base
 
 
