@@ -96,17 +96,25 @@ def copy_classifier(classifier: keras.Model) -> keras.Model:
     return copy
 
 
-def compile_classifier(model: keras.Model, learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
-                       optimizer: str = "adam", steps_per_execution: int = 1, **optimizer_kwargs) -> keras.Model:
+def compile_classifier(model: keras.Model,
+                       learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None,
+                       optimizer: str | keras.optimizers.Optimizer = "adam", steps_per_execution: int = 1,
+                       **optimizer_kwargs) -> keras.Model:
     """Compile ``model`` for integer labels and logits, with accuracy. Returns the model.
 
-    ``steps_per_execution`` > 1 runs that many batches per call into TensorFlow, which is faster
-    for small models but makes per-batch callbacks fire once per group of batches.
+    ``optimizer`` is ``"adam"`` or ``"sgd"`` (made with ``learning_rate`` and ``optimizer_kwargs``),
+    or an optimizer instance (then ``learning_rate`` must be None). ``steps_per_execution`` > 1
+    runs that many batches per call into TensorFlow, which is faster for small models but makes
+    per-batch callbacks fire once per group of batches.
     """
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
-    if optimizer not in optimizers:
-        raise ValueError(f"Unknown optimizer {optimizer!r}; use one of {sorted(optimizers)}.")
-    model.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate, **optimizer_kwargs),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        if learning_rate is not None or optimizer_kwargs:
+            raise ValueError("Pass either an optimizer instance or a learning rate (and options), not both.")
+    elif optimizer in optimizers:
+        optimizer = optimizers[optimizer](learning_rate=learning_rate, **optimizer_kwargs)
+    else:
+        raise ValueError(f"Unknown optimizer {optimizer!r}; use one of {sorted(optimizers)} or an optimizer instance.")
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"], steps_per_execution=steps_per_execution)
     return model

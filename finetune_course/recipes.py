@@ -179,6 +179,25 @@ def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int,
     return copy, history
 
 
+def train_discriminative(task: data.TargetTask, epochs: int, learning_rate: float, multipliers: dict[str, float],
+                         seed: int, validate: bool = True, callbacks: list | None = None
+                         ) -> tuple[keras.Model, keras.callbacks.History]:
+    """One phase, no freezing: the pretrained base (BatchNorm kept frozen) and a new head trained
+    together, the head at ``learning_rate`` and each base layer at ``learning_rate`` times its
+    multiplier (``discriminative.LayerwiseAdam``; e.g. ``discriminative.base_multipliers(base, 0.1)``)."""
+    environment.set_seeds(seed)
+    classifier = models.build_classifier(models.load_pretrained_base())
+    compiled, optimizer_start = _compiled_model(("layerwise",))
+    compiled.set_weights(classifier.get_weights())
+    compiled.optimizer.set_weights(optimizer_start)
+    compiled.optimizer.learning_rate = float(learning_rate)
+    compiled.optimizer.set_multipliers(multipliers)
+    history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks)
+    classifier.set_weights(compiled.get_weights())
+    freeze_all_but_batchnorm(models.get_base(classifier))
+    return classifier, history
+
+
 def _unfreeze(base: keras.Model, layers: int | None) -> None:
     if layers is None:
         freeze_all_but_batchnorm(base)
@@ -203,13 +222,20 @@ def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, 
 def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
     """``("head", features, classes)``: a head on features; ``("scratch",)``: the whole classifier;
     ``("fine_tune", n)``: the classifier with its base's last ``n`` layers (all if None) unfrozen,
-    BatchNorm excepted."""
+    BatchNorm excepted; ``("layerwise",)``: the same with all layers unfrozen and a LayerwiseAdam."""
     if key[0] == "head":
         model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
     else:
         model = models.build_classifier(models.build_base())
         if key[0] == "fine_tune":
             _unfreeze(models.get_base(model), key[1])
-    models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
+        elif key[0] == "layerwise":
+            freeze_all_but_batchnorm(models.get_base(model))
+    if key[0] == "layerwise":
+        from .discriminative import LayerwiseAdam
+
+        models.compile_classifier(model, None, LayerwiseAdam(1e-3), steps_per_execution=STEPS_PER_EXECUTION)
+    else:
+        models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
     model.optimizer.build(model.trainable_variables)
     return model, [variable.numpy() for variable in model.optimizer.variables]
