@@ -316,3 +316,38 @@ def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: in
     print(f"Well done: {expected} batches at SGD 0.01, every loss finite; the loss fell from "
           f"{log.losses[0]:.3g} to {last_epoch:.3g} (last epoch's mean).")
     return log.losses[-1]
+
+
+def check_layerwise_optimizer(optimizer, model, learning_rate: float = 1e-3, decay: float = 2.6) -> dict[str, float]:
+    """Exercise 8: an optimizer that trains the head at ``learning_rate`` and each block of the base
+    ``decay`` times more slowly than the group above it. Returns ``{variable path: rate}``."""
+    if optimizer is None:
+        _fail("`optimizer` is still None: build it with `discriminative.LayerwiseAdam(learning_rate=..., "
+              "multipliers=...)`.")
+    if not hasattr(optimizer, "factor_of"):
+        _fail(f"`optimizer` should be a discriminative.LayerwiseAdam, not a {type(optimizer).__name__}: it is the "
+              "optimizer whose per-layer rates this check can read.")
+    model = _require_model(model)
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    base_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    blocks = sorted({int(v.path.split("/")[-2][len("block")]) for v in model.trainable_variables
+                     if v.path.split("/")[-2].startswith("block")})
+    rates, expected = {}, {}
+    for variable in model.trainable_variables:
+        layer = variable.path.split("/")[-2]
+        rates[variable.path] = base_rate * optimizer.factor_of(variable)
+        groups_below_head = 0 if layer == "head" else len(blocks) + 1 - int(layer[len("block")])
+        expected[variable.path] = learning_rate / decay ** groups_below_head
+    block_rate = {b: max(r for p, r in rates.items() if p.split("/")[-2].startswith(f"block{b}_")) for b in blocks}
+    if any(block_rate[a] > block_rate[b] * (1 + 1e-6) for a, b in zip(blocks, blocks[1:])):
+        _fail("Lower blocks should learn more slowly, but " + ", ".join(f"block{b} trains at {block_rate[b]:.3g}"
+              for b in blocks) + f". Divide by {decay} once more for each block further below the head.")
+    for path, rate in rates.items():
+        if not math.isclose(rate, expected[path], rel_tol=1e-4):
+            _fail(f"`{path}` would train at {rate:.3g}, but it should train at {expected[path]:.3g}: the head at "
+                  f"{learning_rate:g}, block 3 at {learning_rate:g} / {decay}, block 2 at {learning_rate:g} / "
+                  f"{decay}**2, block 1 at {learning_rate:g} / {decay}**3.")
+    print("Well done: head at {:.3g}, ".format(learning_rate)
+          + ", ".join(f"block{b} at {block_rate[b]:.3g}" for b in reversed(blocks)) + ".")
+    return rates

@@ -21,6 +21,10 @@ import refresh_outputs  # noqa: E402
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "08_discriminative_learning_rates.ipynb": [
+        ("1 / 2.6 ** (4 - block)", "1 / 2.6 ** block", "Lower blocks should learn more slowly"),
+        ("LayerwiseAdam(learning_rate=1e-3,", "LayerwiseAdam(learning_rate=1e-2,", "but it should train at"),
+    ],
     "06_nan_at_high_learning_rate.ipynb": [
         ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.01)", "clipnorm"),
         ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.001)", "Keep plain SGD"),
