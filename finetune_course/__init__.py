@@ -12,6 +12,9 @@ Everything the notebooks share lives here, once:
 * :mod:`.plots` - image grids and training curves;
 * :mod:`.schedules` - learning-rate schedules Keras lacks (one continued across phases);
 * :mod:`.checks` - feedback for the exercises;
+* :mod:`.diagnostics` - per-batch losses and update sizes, and the loss's curvature (lesson 6);
+* :mod:`.discriminative` - per-layer learning rates (lesson 8);
+* :mod:`.quiz` - the review quiz;
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 """
 import os as _os

@@ -21,6 +21,11 @@ import refresh_outputs  # noqa: E402
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "10_review_quiz.ipynb": [
+        ('answer_staircase_values = "A"', 'answer_staircase_values = "C"', "The decay compounds"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Folklore"),
+        ('answer_recompile = "C"', 'answer_recompile = "E"', "is not one of the choices"),
+    ],
     "08_discriminative_learning_rates.ipynb": [
         ("1 / 2.6 ** (4 - block)", "1 / 2.6 ** block", "Lower blocks should learn more slowly"),
         ("LayerwiseAdam(learning_rate=1e-3,", "LayerwiseAdam(learning_rate=1e-2,", "but it should train at"),

@@ -904,3 +904,32 @@ def test_compile_classifier_takes_an_optimizer_instance_or_a_rate_not_both():
         model.compile_classifier(classifier, 1e-3, keras.optimizers.Adam())
     with pytest.raises(ValueError, match="Unknown optimizer"):
         model.compile_classifier(classifier, 1e-3, "adamw")
+
+
+# --- the review quiz ----------------------------------------------------------------------------
+
+def test_quiz_questions_are_complete_and_checked():
+    from finetune_course import quiz
+
+    for qid, question in quiz.QUESTIONS.items():
+        assert question.answer in question.choices and set(question.why) == set(question.choices), qid
+        assert quiz.check(qid, question.answer.lower()) is True
+        for wrong in set(question.choices) - {question.answer}:
+            with pytest.raises(checks.ExerciseCheckError, match=f"Not {wrong}"):
+                quiz.check(qid, wrong)
+    with pytest.raises(ValueError, match="Unknown question 'nope'.*why_lower_lr"):
+        quiz.check("nope", "A")
+    for malformed in (3, "AB", "", "Z"):
+        with pytest.raises(checks.ExerciseCheckError, match="not one of the choices"):
+            quiz.check("recompile", malformed)
+    with pytest.raises(checks.ExerciseCheckError, match="still None"):
+        quiz.check("recompile", None)
+
+
+def test_quiz_staircase_answer_is_what_keras_computes():
+    from finetune_course import quiz
+
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
+    values = [float(f"{float(schedule(step)):.7g}") for step in (0, 1000, 2000, 3000)]
+    question = quiz.QUESTIONS["staircase_values"]
+    assert [float(v) for v in question.choices[question.answer].split(", ")] == values
