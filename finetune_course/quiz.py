@@ -139,11 +139,12 @@ QUESTIONS: dict[str, Question] = {
         "Lesson 8 compared one phase with discriminative rates (head 1e-2, base 1e-3, from the start) against "
         "freeze-then-fine-tune. What did it measure, over three seeds?",
         {"A": "One phase was more accurate and forgot less.",
-         "B": "One phase forgot much more of the source task and was not more accurate on average.",
+         "B": "One phase forgot much more of the source task, for about the same target accuracy.",
          "C": "Both recipes gave identical weights.",
          "D": "One phase went NaN."},
         "B",
-        {"A": "The measurement says otherwise: source accuracy left was far lower in one phase on every seed.",
+        {"A": "The measurement says otherwise: accuracy was about the same, and source accuracy left was far "
+              "lower in one phase on every seed.",
          "B": "Right: a random head's first gradients reach an unfrozen base at once; training the head first "
               "is what protects the base.",
          "C": "They train different parameters in a different order; their results differ.",
