@@ -14,6 +14,7 @@ Everything the notebooks share lives here, once:
 * :mod:`.checks` - feedback for the exercises;
 * :mod:`.diagnostics` - per-batch losses and update sizes, and the loss's curvature (lesson 6);
 * :mod:`.discriminative` - per-layer learning rates (lesson 8);
+* :mod:`.interruptions` - a simulated disconnect, to rehearse resuming a run (lesson 7);
 * :mod:`.quiz` - the review quiz;
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 """

@@ -351,3 +351,43 @@ def check_layerwise_optimizer(optimizer, model, learning_rate: float = 1e-3, dec
     print("Well done: head at {:.3g}, ".format(learning_rate)
           + ", ".join(f"block{b} at {block_rate[b]:.3g}" for b in reversed(blocks)) + ".")
     return rates
+
+
+def check_early_stopping(model, history, early_stopping, val: Split) -> float:
+    """Exercise 7: a fine-tuning run stopped by ``early_stopping``, an ``EarlyStopping`` that watches
+    the validation loss and gives back the best epoch's weights. ``val`` is the validation split
+    ``history`` was validated on. Returns the validation loss of ``model``."""
+    from .recipes import cross_entropy
+
+    if early_stopping is None:
+        _fail("`early_stopping` is still None: create it with `keras.callbacks.EarlyStopping(...)` in the "
+              "exercise cell above and pass it to the fine-tuning run in `callbacks=[early_stopping]`.")
+    model = _require_model(model)
+    values = _require_history(history)
+    if not isinstance(early_stopping, keras.callbacks.EarlyStopping):
+        _fail(f"`early_stopping` should be a keras.callbacks.EarlyStopping, not a {type(early_stopping).__name__}.")
+    if not values.get("val_loss"):
+        _fail("`history` has no `val_loss`: the run was not validated. Keep the default `validate=True` of "
+              "`recipes.fine_tuned_copy`, so that the validation loss is measured after every epoch.")
+    if early_stopping.monitor != "val_loss":
+        _fail(f"`early_stopping` watches {early_stopping.monitor!r}. While the model overfits, the training loss "
+              "keeps falling, so it hardly ever stops the run and its 'best' epoch is the most overfitted one: "
+              'use monitor="val_loss", which only data the model does not train on can give.')
+    if getattr(early_stopping, "best", None) is None:
+        _fail("`early_stopping` saw no epoch: pass it to the fine-tuning run, "
+              "`recipes.fine_tuned_copy(..., callbacks=[early_stopping])`, and keep what that call returns.")
+    val_losses = values["val_loss"]
+    best_epoch = int(np.argmin(val_losses))
+    best = float(val_losses[best_epoch])
+    measured = cross_entropy(model, val)
+    if not early_stopping.restore_best_weights:
+        _fail(f"`model` holds the weights of the last epoch (validation loss {measured:.4f}), not those of the "
+              f"best epoch ({best_epoch + 1}, validation loss {best:.4f}): EarlyStopping keeps the last weights "
+              "unless you pass restore_best_weights=True.")
+    if not math.isclose(measured, best, rel_tol=1e-4):
+        _fail(f"The validation loss of `model` is {measured:.4f}, but the best epoch of `history` reached "
+              f"{best:.4f}: keep the model and the history returned by the same fine-tuning run, the one "
+              "`early_stopping` was passed to.")
+    print(f"Well done: EarlyStopping watched val_loss, the run ended after {len(val_losses)} epochs, and `model` "
+          f"holds the best epoch's weights (epoch {best_epoch + 1}, validation loss {measured:.3f}).")
+    return measured

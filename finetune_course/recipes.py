@@ -81,12 +81,27 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,
-        **kwargs) -> keras.callbacks.History:
-    """``model.fit`` on the task's few labels (batches of 10), silently, validating on the
-    task's validation split after every epoch unless ``validate=False``."""
+        initial_epoch: int = 0, shuffle: bool = True, **kwargs) -> keras.callbacks.History:
+    """``model.fit`` on the task's few labels (batches of 10, reshuffled every epoch unless
+    ``shuffle=False``), silently, validating on the task's validation split after every epoch
+    unless ``validate=False``. Trains ``epochs`` epochs numbered from ``initial_epoch`` on
+    (Keras's own ``epochs`` is the number to stop at: ``initial_epoch + epochs``)."""
+    if not isinstance(initial_epoch, (int, np.integer)) or isinstance(initial_epoch, bool) or initial_epoch < 0:
+        raise ValueError(f"initial_epoch must be a non-negative integer, got {initial_epoch!r}.")
+    # BackupAndRestore leaves the epoch it resumed from in model._initial_epoch, and Keras 3.15
+    # starts every later fit of that model there (measured in lesson 7): forget it first.
+    model._initial_epoch = None
     validation = data.as_dataset(task.val, len(task.val.y), shuffle=False) if validate else None
-    return model.fit(data.as_dataset(task.train, BATCH_SIZE), epochs=epochs,
-                     validation_data=validation, shuffle=False, verbose=0, **kwargs)
+    return model.fit(data.as_dataset(task.train, BATCH_SIZE, shuffle=shuffle), initial_epoch=initial_epoch,
+                     epochs=initial_epoch + epochs, validation_data=validation, shuffle=False, verbose=0,
+                     **kwargs)
+
+
+def cross_entropy(model: keras.Model, split: data.Split) -> float:
+    """Mean cross-entropy of ``model``'s logits on ``split`` in inference mode: the loss Keras
+    reports (``val_loss`` on the validation split), without compiling the model."""
+    logits = model(split.x, training=False)
+    return float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(split.y, logits))
 
 
 def features(base: keras.Model, split: data.Split) -> data.Split:
@@ -163,16 +178,18 @@ def fine_tune(classifier: keras.Model, task: data.TargetTask, epochs: int,
 
 def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
                     seed: int, unfrozen_layers: int | None = None, validate: bool = True,
-                    callbacks: list | None = None) -> tuple[keras.Model, keras.callbacks.History]:
+                    callbacks: list | None = None, initial_epoch: int = 0, shuffle: bool = True
+                    ) -> tuple[keras.Model, keras.callbacks.History]:
     """A copy of ``classifier`` fine-tuned as :func:`fine_tune` does (the base unfrozen with
     BatchNorm kept frozen, a fresh Adam at ``learning_rate``), or with only the base's last
     ``unfrozen_layers`` layers unfrozen (:func:`unfreeze_last`). ``classifier`` itself is untouched.
-    For comparing settings from one head-trained model."""
+    For comparing settings from one head-trained model. ``initial_epoch`` and ``shuffle`` are
+    passed to :func:`fit` (``epochs`` epochs are trained, numbered from ``initial_epoch``)."""
     models.get_base(classifier)  # a clear error if there is no base
     environment.set_seeds(seed)
     key = ("fine_tune", None if unfrozen_layers is None else int(unfrozen_layers))
     weights, history = _train_reused(key, classifier.get_weights(), task, epochs, learning_rate, validate,
-                                     callbacks=callbacks)
+                                     callbacks=callbacks, initial_epoch=initial_epoch, shuffle=shuffle)
     copy = models.copy_classifier(classifier)
     copy.set_weights(weights)
     _unfreeze(models.get_base(copy), key[1])
@@ -206,15 +223,15 @@ def _unfreeze(base: keras.Model, layers: int | None) -> None:
 
 
 def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, epochs: int,
-                  learning_rate: float, validate: bool, callbacks: list | None = None
+                  learning_rate: float, validate: bool, callbacks: list | None = None, **fit_kwargs
                   ) -> tuple[list[np.ndarray], keras.callbacks.History]:
     """Train the compiled model for ``key`` from ``weights`` with a fresh optimizer at
-    ``learning_rate``; return the trained weights and the history."""
+    ``learning_rate``; return the trained weights and the history. ``fit_kwargs`` go to :func:`fit`."""
     compiled, optimizer_start = _compiled_model(key)
     compiled.set_weights(weights)
     compiled.optimizer.set_weights(optimizer_start)
     compiled.optimizer.learning_rate = float(learning_rate)
-    history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks)
+    history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks, **fit_kwargs)
     return compiled.get_weights(), history
 
 

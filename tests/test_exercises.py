@@ -21,6 +21,10 @@ import refresh_outputs  # noqa: E402
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "07_monitoring_early_stopping.ipynb": [
+        (", restore_best_weights=True", "", "restore_best_weights=True"),
+        ('monitor="val_loss"', 'monitor="loss"', 'use monitor="val_loss"'),
+    ],
     "10_review_quiz.ipynb": [
         ('answer_staircase_values = "A"', 'answer_staircase_values = "C"', "The decay compounds"),
         ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Folklore"),
