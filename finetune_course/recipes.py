@@ -204,13 +204,9 @@ def train_discriminative(task: data.TargetTask, epochs: int, learning_rate: floa
     multiplier (``discriminative.LayerwiseAdam``; e.g. ``discriminative.base_multipliers(base, 0.1)``)."""
     environment.set_seeds(seed)
     classifier = models.build_classifier(models.load_pretrained_base())
-    compiled, optimizer_start = _compiled_model(("layerwise",))
-    compiled.set_weights(classifier.get_weights())
-    compiled.optimizer.set_weights(optimizer_start)
-    compiled.optimizer.learning_rate = float(learning_rate)
-    compiled.optimizer.set_multipliers(multipliers)
-    history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks)
-    classifier.set_weights(compiled.get_weights())
+    weights, history = _train_reused(("layerwise",), classifier.get_weights(), task, epochs, learning_rate,
+                                     validate, callbacks=callbacks, multipliers=multipliers)
+    classifier.set_weights(weights)
     freeze_all_but_batchnorm(models.get_base(classifier))
     return classifier, history
 
@@ -223,14 +219,18 @@ def _unfreeze(base: keras.Model, layers: int | None) -> None:
 
 
 def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, epochs: int,
-                  learning_rate: float, validate: bool, callbacks: list | None = None, **fit_kwargs
+                  learning_rate: float, validate: bool, callbacks: list | None = None,
+                  multipliers: dict[str, float] | None = None, **fit_kwargs
                   ) -> tuple[list[np.ndarray], keras.callbacks.History]:
     """Train the compiled model for ``key`` from ``weights`` with a fresh optimizer at
-    ``learning_rate``; return the trained weights and the history. ``fit_kwargs`` go to :func:`fit`."""
+    ``learning_rate`` (and, for a LayerwiseAdam, per-layer ``multipliers``); return the trained
+    weights and the history. ``fit_kwargs`` go to :func:`fit`."""
     compiled, optimizer_start = _compiled_model(key)
     compiled.set_weights(weights)
-    compiled.optimizer.set_weights(optimizer_start)
+    compiled.optimizer.set_weights(optimizer_start)   # also resets LayerwiseAdam's multipliers
     compiled.optimizer.learning_rate = float(learning_rate)
+    if multipliers is not None:
+        compiled.optimizer.set_multipliers(multipliers)
     history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks, **fit_kwargs)
     return compiled.get_weights(), history
 
