@@ -206,18 +206,22 @@ def load_task(name: str, **kwargs) -> Split | TargetTask:
     return loaders[name](**kwargs)
 
 
-def as_dataset(split: Split, batch_size: int, shuffle: bool = True):
+def as_dataset(split: Split, batch_size: int, shuffle: bool = True, seed: int | None = None):
     """``split`` as a batched ``tf.data.Dataset`` of (image, label), reshuffled every epoch.
 
     Keras spends less time per epoch on a ``tf.data.Dataset`` than on NumPy arrays, which it
     re-wraps every epoch; on sets this small that overhead dominates. The shuffle order follows
-    the global seed set by :func:`finetune_course.set_seeds`.
+    the global seed set by :func:`finetune_course.set_seeds`, and with ``seed`` given it is the
+    same for every dataset made with that seed, whatever ran before.
     """
     import tensorflow as tf
 
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}.")
     dataset = tf.data.Dataset.from_tensor_slices((split.x, split.y))
     if shuffle:
-        dataset = dataset.shuffle(len(split.y), reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(len(split.y), seed=None if seed is None else int(seed),
+                                  reshuffle_each_iteration=True)
     return dataset.batch(batch_size)

@@ -6,6 +6,7 @@ multi-seed comparisons call these so the code lives in one place.
 from __future__ import annotations
 
 import functools
+import re
 import time
 
 import keras
@@ -21,9 +22,42 @@ BATCH_SIZE = 10
 STEPS_PER_EXECUTION = 10
 
 
+def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """``model(x, training=False)`` as a NumPy array, computed in one traced call.
+
+    Called eagerly, a Keras model runs its ops one by one; traced, the same arithmetic runs about
+    twice as fast on a CPU, but tracing costs more than evaluating a thousand images. So models
+    with the same architecture (``to_json()``, trainable flags aside: they do not change
+    inference) share one traced copy, into which each call loads the model's weights. The
+    lessons evaluate dozens of fine-tuned copies of one architecture this way."""
+    key = _architecture_key(model)
+    twin, run = _traced_twin(key, tuple(model.input_shape[1:]))
+    twin.set_weights(model.get_weights())
+    return run(np.asarray(x, dtype="float32")).numpy()
+
+
+def _architecture_key(model: keras.Model) -> str:
+    """``model.to_json()`` with what does not change inference made equal: trainable flags, and
+    the number Keras appends to an automatically named input layer (``input_layer_3``)."""
+    architecture = model.to_json().replace('"trainable": false', '"trainable": true')
+    input_names = set(re.findall(r'"input_layer_\d+"', architecture))
+    if len(input_names) == 1:   # one input: renaming it everywhere keeps the wiring
+        architecture = architecture.replace(input_names.pop(), '"input_layer"')
+    return architecture
+
+
+@functools.lru_cache(maxsize=8)
+def _traced_twin(architecture: str, input_shape: tuple):
+    import tensorflow as tf
+
+    twin = keras.models.model_from_json(architecture)
+    signature = [tf.TensorSpec((None, *input_shape), tf.float32)]
+    return twin, tf.function(lambda x: twin(x, training=False), input_signature=signature)
+
+
 def accuracy(model: keras.Model, split: data.Split) -> float:
     """Fraction of ``split`` that ``model`` classifies correctly."""
-    logits = keras.ops.convert_to_numpy(model(split.x, training=False))
+    logits = predict(model, split.x)
     return float(np.mean(np.argmax(logits, axis=-1) == split.y))
 
 
@@ -33,7 +67,7 @@ def source_accuracy(base: keras.Model) -> float:
     (see ``assets/source_model.json``)."""
     kernel, bias = _source_head_weights()
     source = data.load_source_eval()
-    features = keras.ops.convert_to_numpy(base(source.x, training=False))
+    features = predict(base, source.x)
     return float(np.mean(np.argmax(features @ kernel + bias, axis=-1) == source.y))
 
 
@@ -81,18 +115,20 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,
-        initial_epoch: int = 0, shuffle: bool = True, **kwargs) -> keras.callbacks.History:
+        initial_epoch: int = 0, shuffle: bool = True, seed: int | None = None,
+        **kwargs) -> keras.callbacks.History:
     """``model.fit`` on the task's few labels (batches of 10, reshuffled every epoch unless
     ``shuffle=False``), silently, validating on the task's validation split after every epoch
     unless ``validate=False``. Trains ``epochs`` epochs numbered from ``initial_epoch`` on
-    (Keras's own ``epochs`` is the number to stop at: ``initial_epoch + epochs``)."""
+    (Keras's own ``epochs`` is the number to stop at: ``initial_epoch + epochs``). ``seed`` fixes
+    the shuffle order (see :func:`data.as_dataset`)."""
     if not isinstance(initial_epoch, (int, np.integer)) or isinstance(initial_epoch, bool) or initial_epoch < 0:
         raise ValueError(f"initial_epoch must be a non-negative integer, got {initial_epoch!r}.")
     # BackupAndRestore leaves the epoch it resumed from in model._initial_epoch, and Keras 3.15
     # starts every later fit of that model there (measured in lesson 7): forget it first.
     model._initial_epoch = None
     validation = data.as_dataset(task.val, len(task.val.y), shuffle=False) if validate else None
-    return model.fit(data.as_dataset(task.train, BATCH_SIZE, shuffle=shuffle), initial_epoch=initial_epoch,
+    return model.fit(data.as_dataset(task.train, BATCH_SIZE, shuffle=shuffle, seed=seed), initial_epoch=initial_epoch,
                      epochs=initial_epoch + epochs, validation_data=validation, shuffle=False, verbose=0,
                      **kwargs)
 
@@ -118,13 +154,13 @@ def features(base: keras.Model, split: data.Split) -> data.Split:
 # model starts from; tests/test_helpers.py checks that the results are bit-identical.
 
 def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
-             validate: bool = True) -> keras.callbacks.History:
+             validate: bool = True, seed: int | None = None) -> keras.callbacks.History:
     """Train the classifier's head alone, in place, with a fresh Adam; the base is frozen.
 
     A frozen base is a fixed function, so its features are computed once and the head is fitted
     on them: the same computation as ``fit`` on the whole model with the base frozen, without
     running the base over the images every epoch (``tests/test_helpers.py`` checks that both
-    give the same head).
+    give the same head). ``seed`` fixes the shuffle order (see :func:`fit`).
     """
     base = models.get_base(classifier)
     base.trainable = False
@@ -132,7 +168,8 @@ def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learni
     task_features = data.TargetTask(features(base, task.train),
                                     features(base, task.val) if validate else task.val, task.test)
     key = ("head", base.output.shape[-1], classifier.output_shape[-1])
-    weights, history = _train_reused(key, head.get_weights(), task_features, epochs, learning_rate, validate)
+    weights, history = _train_reused(key, head.get_weights(), task_features, epochs, learning_rate, validate,
+                                     seed=seed)
     head.set_weights(weights)
     return history
 
@@ -140,11 +177,11 @@ def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learni
 def train_head(task: data.TargetTask, epochs: int, learning_rate: float, seed: int,
                base: keras.Model | None = None, validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
     """Frozen pretrained base + new head, head trained for ``epochs`` (see :func:`fit_head`)."""
-    environment.set_seeds(seed)
+    environment.seed_model_and_shuffle(seed)
     base = models.load_pretrained_base() if base is None else base
     base.trainable = False
     classifier = models.build_classifier(base)
-    return classifier, fit_head(classifier, task, epochs, learning_rate, validate=validate)
+    return classifier, fit_head(classifier, task, epochs, learning_rate, validate=validate, seed=seed)
 
 
 def continue_head(classifier: keras.Model, task: data.TargetTask, epochs: int,
@@ -152,17 +189,18 @@ def continue_head(classifier: keras.Model, task: data.TargetTask, epochs: int,
                   ) -> tuple[keras.Model, keras.callbacks.History]:
     """The control for fine-tuning: a copy of ``classifier`` whose head alone trains ``epochs``
     more, the base frozen. ``classifier`` itself is untouched."""
-    environment.set_seeds(seed)
+    environment.seed_model_and_shuffle(seed)
     copy = models.copy_classifier(classifier)
-    return copy, fit_head(copy, task, epochs, learning_rate, validate=validate)
+    return copy, fit_head(copy, task, epochs, learning_rate, validate=validate, seed=seed)
 
 
 def train_from_scratch(task: data.TargetTask, epochs: int, learning_rate: float, seed: int,
                        validate: bool = True) -> tuple[keras.Model, keras.callbacks.History]:
     """The same architecture, randomly initialised from ``seed``, everything trained on the few labels."""
-    environment.set_seeds(seed)
+    environment.seed_model_and_shuffle(seed)
     fresh = models.build_classifier(models.build_base())
-    weights, history = _train_reused(("scratch",), fresh.get_weights(), task, epochs, learning_rate, validate)
+    weights, history = _train_reused(("scratch",), fresh.get_weights(), task, epochs, learning_rate, validate,
+                                     seed=seed)
     fresh.set_weights(weights)
     return fresh, history
 
@@ -186,10 +224,10 @@ def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int,
     For comparing settings from one head-trained model. ``initial_epoch`` and ``shuffle`` are
     passed to :func:`fit` (``epochs`` epochs are trained, numbered from ``initial_epoch``)."""
     models.get_base(classifier)  # a clear error if there is no base
-    environment.set_seeds(seed)
+    environment.seed_model_and_shuffle(seed)
     key = ("fine_tune", None if unfrozen_layers is None else int(unfrozen_layers))
     weights, history = _train_reused(key, classifier.get_weights(), task, epochs, learning_rate, validate,
-                                     callbacks=callbacks, initial_epoch=initial_epoch, shuffle=shuffle)
+                                     callbacks=callbacks, initial_epoch=initial_epoch, shuffle=shuffle, seed=seed)
     copy = models.copy_classifier(classifier)
     copy.set_weights(weights)
     _unfreeze(models.get_base(copy), key[1])
@@ -202,10 +240,10 @@ def train_discriminative(task: data.TargetTask, epochs: int, learning_rate: floa
     """One phase, no freezing: the pretrained base (BatchNorm kept frozen) and a new head trained
     together, the head at ``learning_rate`` and each base layer at ``learning_rate`` times its
     multiplier (``discriminative.LayerwiseAdam``; e.g. ``discriminative.base_multipliers(base, 0.1)``)."""
-    environment.set_seeds(seed)
+    environment.seed_model_and_shuffle(seed)
     classifier = models.build_classifier(models.load_pretrained_base())
     weights, history = _train_reused(("layerwise",), classifier.get_weights(), task, epochs, learning_rate,
-                                     validate, callbacks=callbacks, multipliers=multipliers)
+                                     validate, callbacks=callbacks, multipliers=multipliers, seed=seed)
     classifier.set_weights(weights)
     freeze_all_but_batchnorm(models.get_base(classifier))
     return classifier, history

@@ -459,9 +459,9 @@ def test_train_from_scratch_reuses_one_compiled_model_without_changing_results(t
     also when an earlier call trained it with another seed (weights and Adam state reset)."""
     recipes.train_from_scratch(task, epochs=1, learning_rate=1e-2, seed=5, validate=False)
     reused, history = recipes.train_from_scratch(task, epochs=2, learning_rate=3e-3, seed=7, validate=False)
-    fc.set_seeds(7)
+    fc.environment.seed_model_and_shuffle(7)   # what the recipe seeds: initial weights, shuffle
     fresh = model.compile_classifier(model.build_classifier(model.build_base()), 3e-3)
-    fresh_history = recipes.fit(fresh, task, 2, validate=False)
+    fresh_history = recipes.fit(fresh, task, 2, validate=False, seed=7)
     assert history.history["loss"] == fresh_history.history["loss"]
     for a, b in zip(reused.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -473,11 +473,11 @@ def test_fit_head_on_features_matches_fitting_the_whole_frozen_model(task):
     """Training the head on features computed once is the same computation as ``fit`` on the
     whole model with the base frozen (up to float rounding)."""
     fast, fast_history = recipes.train_head(task, epochs=2, learning_rate=1e-2, seed=3)
-    fc.set_seeds(3)
+    fc.environment.seed_model_and_shuffle(3)
     base = fc.load_pretrained_base()
     base.trainable = False
     slow = model.compile_classifier(model.build_classifier(base), 1e-2)
-    slow_history = recipes.fit(slow, task, 2)
+    slow_history = recipes.fit(slow, task, 2, seed=3)
     np.testing.assert_allclose(fast_history.history["val_loss"], slow_history.history["val_loss"], rtol=1e-4)
     for a, b in zip(fast.get_weights(), slow.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
@@ -516,8 +516,9 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
                                               validate=False)
     assert fc.max_weight_change(before, original) == 0.0
     fresh = fc.copy_classifier(original)
-    fc.set_seeds(7)
-    fresh_history = recipes.fine_tune(fresh, task, 2, 1e-3, validate=False)
+    recipes.freeze_all_but_batchnorm(fc.get_base(fresh))
+    model.compile_classifier(fresh, 1e-3)
+    fresh_history = recipes.fit(fresh, task, 2, validate=False, seed=7)   # the recipe's shuffle
     assert history.history["loss"] == fresh_history.history["loss"]
     for a, b in zip(reused.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -1031,3 +1032,51 @@ def test_check_early_stopping_names_the_fix(capsys):
         checks.check_early_stopping(toy, other_run, stopping(), task.val)
     assert checks.check_early_stopping(toy, history, stopping(), task.val) == pytest.approx(measured)
     assert "epoch 2" in capsys.readouterr().out
+
+
+# --- speed helpers: traced inference, seeded shuffles -----------------------------------------
+
+def test_predict_matches_an_eager_call_and_never_mixes_up_models(task):
+    """``recipes.predict`` shares one traced twin between models of one architecture: it must
+    give each model its own outputs, whatever was evaluated before."""
+    first = model.build_classifier(fc.load_pretrained_base())
+    second = fc.copy_classifier(first)
+    second.layers[-1].set_weights([w + 0.5 for w in second.layers[-1].get_weights()])
+    fc.get_base(second).trainable = False   # flags do not change inference, so the twin is shared
+    x = task.val.x
+    for classifier in (first, second, first):
+        np.testing.assert_allclose(recipes.predict(classifier, x),
+                                   keras.ops.convert_to_numpy(classifier(x, training=False)), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(recipes.predict(first, x), recipes.predict(second, x))
+    assert recipes._traced_twin.cache_info().currsize >= 1
+    toy = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])   # another architecture
+    np.testing.assert_allclose(recipes.predict(toy, np.ones((4, 3))),
+                               keras.ops.convert_to_numpy(toy(np.ones((4, 3)))), rtol=1e-6)
+
+
+def test_seeded_dataset_repeats_its_order_whatever_ran_before(task):
+    import tensorflow as tf
+
+    def epochs(seed):
+        dataset = fc.as_dataset(task.train, 10, seed=seed)
+        return [np.concatenate([y for _, y in dataset.as_numpy_iterator()]) for _ in range(2)]
+
+    first = epochs(3)
+    tf.random.uniform(())   # other random ops in between must not matter
+    again = epochs(3)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.array_equal(first[0], first[1])   # reshuffled every epoch
+    assert not np.array_equal(first[0], epochs(4)[0])
+    with pytest.raises(ValueError, match="seed"):
+        fc.as_dataset(task.train, 10, seed=-1)
+
+
+def test_seed_model_and_shuffle_repeats_initial_weights_and_rejects_bad_seeds():
+    fc.environment.seed_model_and_shuffle(4)
+    a = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)]).get_weights()[0]
+    fc.environment.seed_model_and_shuffle(4)
+    b = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)]).get_weights()[0]
+    np.testing.assert_array_equal(a, b)
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="seed"):
+            fc.environment.seed_model_and_shuffle(bad)
