@@ -1080,3 +1080,26 @@ def test_seed_model_and_shuffle_repeats_initial_weights_and_rejects_bad_seeds():
     for bad in (-1, 1.5, True):
         with pytest.raises(ValueError, match="seed"):
             fc.environment.seed_model_and_shuffle(bad)
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+def test_matching_variables_by_id_in_update_step_fails_compiled_or_eager(run_eagerly):
+    """Lesson 8 runs its one-step optimizer demos eagerly (no tracing); the id() pitfall it shows
+    must be the same in a compiled fit: update_step never sees the layer's own variable objects."""
+    seen = []
+
+    class IdMatchingAdam(keras.optimizers.Adam):
+        def __init__(self, learning_rate, slow_variables):
+            super().__init__(learning_rate)
+            self.slow_ids = {id(v) for v in slow_variables}
+
+        def update_step(self, gradient, variable, learning_rate):
+            seen.append(id(variable) in self.slow_ids)
+            super().update_step(gradient, variable, learning_rate)
+
+    toy = _toy_two_layer()
+    toy.compile(optimizer=IdMatchingAdam(1e-2, toy.get_layer("pretrained").trainable_variables), loss="mse",
+                run_eagerly=run_eagerly)
+    x = np.ones((8, 4), dtype="float32")
+    toy.fit(x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=1, verbose=0)
+    assert seen and not any(seen)   # no variable ever matched: the slow layer silently gets the full rate
