@@ -1044,7 +1044,7 @@ def test_predict_matches_an_eager_call_and_never_mixes_up_models(task):
     second.layers[-1].set_weights([w + 0.5 for w in second.layers[-1].get_weights()])
     fc.get_base(second).trainable = False   # flags do not change inference, so the twin is shared
     x = task.val.x
-    for classifier in (first, second, first):
+    for classifier in (first, second, first, second):   # the first call is eager, the rest traced
         np.testing.assert_allclose(recipes.predict(classifier, x),
                                    keras.ops.convert_to_numpy(classifier(x, training=False)), rtol=1e-5, atol=1e-6)
     assert not np.allclose(recipes.predict(first, x), recipes.predict(second, x))
