@@ -43,14 +43,21 @@ def build_source_model(base: keras.Model | None = None) -> keras.Model:
 
 
 def load_source_model(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Model:
-    """The pretrained model as shipped: base + source head, uncompiled. A fresh copy on every call."""
+    """The pretrained model as shipped: base + source head, uncompiled. A fresh copy on every call.
+
+    The architecture is built in code and only the weights are read from the ``.keras`` file:
+    a file saved by one Keras version records layer options that older versions reject (Keras
+    3.13, which Colab ships, cannot ``load_model`` a file saved by 3.15), while the weights load
+    on both."""
     path = pathlib.Path(path)
     if not path.exists():
         raise FileNotFoundError(
             f"No pretrained model at {path}. Reinstall the course package "
             "(`pip install -e .` in the course folder) or rebuild it with "
             "`python scripts/pretrain_base.py`.")
-    return keras.models.load_model(path, compile=False)
+    model = build_source_model()
+    model.load_weights(path)
+    return model
 
 
 def load_pretrained_base(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Model:

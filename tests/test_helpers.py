@@ -1103,3 +1103,16 @@ def test_matching_variables_by_id_in_update_step_fails_compiled_or_eager(run_eag
     x = np.ones((8, 4), dtype="float32")
     toy.fit(x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=1, verbose=0)
     assert seen and not any(seen)   # no variable ever matched: the slow layer silently gets the full rate
+
+
+def test_load_source_model_builds_in_code_what_the_file_holds():
+    """load_source_model builds the architecture in code and reads only the weights (so older
+    Keras can load a file saved by a newer one): it must be exactly the model the file holds."""
+    built = model.load_source_model()
+    saved = keras.models.load_model(model.SOURCE_MODEL_FILE, compile=False)
+    def layers_of(m):
+        return [(layer.name, type(layer).__name__, layer.get_config() if not isinstance(layer, keras.Model) else None)
+                for layer in fc.get_base(m).layers + m.layers[1:]]
+    assert layers_of(built) == layers_of(saved)
+    x = data.load_source_eval().x[:50]
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(built(x)), keras.ops.convert_to_numpy(saved(x)))
