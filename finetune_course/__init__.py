@@ -17,6 +17,8 @@ Everything the notebooks share lives here, once:
 * :mod:`.interruptions` - a simulated disconnect, to rehearse resuming a run (lesson 7);
 * :mod:`.quiz` - the review quiz;
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
+* :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified download (lesson 9);
+* :mod:`.capstone` - MobileNetV2 on a folder of images, the whole recipe, under any tf.distribute strategy (lesson 9).
 """
 import os as _os
 
@@ -33,5 +35,7 @@ from .trainability import (RecompileGuard, RecompileNeededError, base_weight_cha
                            print_layer_table, relative_weight_change, snapshot_weights,
                            trainability_changed_since_compile, weight_change)
 from .schedules import OffsetSchedule  # noqa: E402
+from .images import (DownloadError, ImageFolderError, check_image_folder, fetch_dataset,  # noqa: E402
+                     make_demo_image_folder)
 
 __all__ = [name for name in dir() if not name.startswith("_")]
