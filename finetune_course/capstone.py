@@ -86,12 +86,12 @@ def load_datasets(folder, config: CapstoneConfig, strategy=None, check: bool = T
             str(folder), image_size=config.image_size, batch_size=batch, validation_split=config.validation_split,
             subset="both", seed=config.seed, shuffle=True, verbose=False)
     class_names = tuple(train.class_names)
-    preprocess = keras.applications.mobilenet_v2.preprocess_input
+    return _preprocessed(train).prefetch(tf.data.AUTOTUNE), _preprocessed(val).prefetch(tf.data.AUTOTUNE), class_names
 
-    def prepare(ds):
-        return ds.map(lambda x, y: (preprocess(x), y)).cache().prefetch(tf.data.AUTOTUNE)
 
-    return prepare(train), prepare(val), class_names
+def _preprocessed(dataset):
+    """``dataset`` of (images, labels) with MobileNetV2's ``preprocess_input`` applied, cached."""
+    return dataset.map(lambda x, y: (keras.applications.mobilenet_v2.preprocess_input(x), y)).cache()
 
 
 def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tuple[keras.Model, keras.Model]:
@@ -159,9 +159,7 @@ def _compile(model: keras.Model, optimizer) -> None:
 
 
 def _fit(model, train, val, epochs: int, callbacks: list, initial_epoch: int = 0):
-    # BackupAndRestore leaves the epoch it resumed from in model._initial_epoch, and Keras 3.15
-    # starts every later fit of that model there (lesson 7): forget it first.
-    model._initial_epoch = None
+    recipes.forget_resumed_epoch(model)
     return model.fit(train, validation_data=val, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
                      callbacks=callbacks, shuffle=False, verbose=0)
 
@@ -202,13 +200,6 @@ def fine_tune(model: keras.Model, base: keras.Model, train, val, config: Capston
     return history, early_stopping
 
 
-def batchnorm_statistics(base: keras.Model) -> dict[str, np.ndarray]:
-    """A copy of every BatchNormalization layer's moving mean and variance in ``base``."""
-    return {w.path: np.array(w.numpy(), copy=True)
-            for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)
-            for w in (layer.moving_mean, layer.moving_variance)}
-
-
 def train_capstone(folder, config: CapstoneConfig, strategy=None) -> dict:
     """The whole capstone in one call: datasets, model, phase 1 and phase 2, under ``strategy``.
     Backups go to a temporary folder, removed at the end. Returns a dict with the ``model``, its
@@ -238,4 +229,4 @@ def load_test_dataset(folder, config: CapstoneConfig, strategy=None):
     batch = config.batch_per_replica * default_strategy(strategy).num_replicas_in_sync
     test = keras.utils.image_dataset_from_directory(str(folder), image_size=config.image_size,
                                                     batch_size=batch, shuffle=False, verbose=False)
-    return test.map(lambda x, y: (keras.applications.mobilenet_v2.preprocess_input(x), y)).cache()
+    return _preprocessed(test)

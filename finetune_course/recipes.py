@@ -122,6 +122,13 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._started)
 
 
+def forget_resumed_epoch(model: keras.Model) -> None:
+    """Undo a leftover of ``keras.callbacks.BackupAndRestore``: it leaves the epoch it resumed
+    from in ``model._initial_epoch``, and Keras 3.15 starts every later ``fit`` of that model
+    there, whatever ``initial_epoch`` says (measured in lesson 7). Call it before such a fit."""
+    model._initial_epoch = None
+
+
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,
         initial_epoch: int = 0, shuffle: bool = True, seed: int | None = None,
         **kwargs) -> keras.callbacks.History:
@@ -132,9 +139,7 @@ def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool =
     the shuffle order (see :func:`data.as_dataset`)."""
     if not isinstance(initial_epoch, (int, np.integer)) or isinstance(initial_epoch, bool) or initial_epoch < 0:
         raise ValueError(f"initial_epoch must be a non-negative integer, got {initial_epoch!r}.")
-    # BackupAndRestore leaves the epoch it resumed from in model._initial_epoch, and Keras 3.15
-    # starts every later fit of that model there (measured in lesson 7): forget it first.
-    model._initial_epoch = None
+    forget_resumed_epoch(model)
     validation = data.as_dataset(task.val, len(task.val.y), shuffle=False) if validate else None
     return model.fit(data.as_dataset(task.train, BATCH_SIZE, shuffle=shuffle, seed=seed), initial_epoch=initial_epoch,
                      epochs=initial_epoch + epochs, validation_data=validation, shuffle=False, verbose=0,
