@@ -12,6 +12,9 @@ preprocessors:
   by the stub entirely (nbgrader does this too);
 * every region from a line containing ``BEGIN HIDDEN TESTS`` to the line
   containing ``END HIDDEN TESTS`` (both included) is removed;
+* an Open-in-Colab link to ``solutions/NAME.ipynb`` in a markdown cell (the
+  badge written by ``scripts/colab.py``) is pointed at ``exercises/NAME.ipynb``,
+  so the exercise's badge opens the exercise, not its solution;
 * outputs, execution counts and nbclient's ``execution`` timing metadata are
   cleared; all other cell metadata (``nbgrader``, ``tags``, ...) is kept, and
   so is the notebook metadata except Jupyter's ``celltoolbar`` UI setting
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 from pathlib import Path
 
@@ -54,6 +58,7 @@ BEGIN_HIDDEN_TESTS = "BEGIN HIDDEN TESTS"
 END_HIDDEN_TESTS = "END HIDDEN TESTS"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
+COLAB_SOLUTION_LINK = re.compile(r"(https://colab\.research\.google\.com/github/\S+?/)solutions/([^/)\s]+\.ipynb\))")
 
 
 class SolutionNotebookError(ValueError):
@@ -146,6 +151,8 @@ def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nb
                     )
         except ValueError as error:
             raise SolutionNotebookError(f"{name}, cell {index}: {error}") from None
+        if cell.cell_type == "markdown":
+            source = COLAB_SOLUTION_LINK.sub(r"\1exercises/\2", source)
         cell.source = source
         if cell.cell_type == "code":
             cell.outputs = []

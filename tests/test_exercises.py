@@ -3,6 +3,10 @@
 The solutions themselves run (and pass their checks) under nbval; here we execute each exercise
 as a learner receives it, and each solution with a plausible wrong answer swapped in, and assert
 that the graded check cell fails with a message that tells the learner what to do.
+
+All runs of one exercise share a kernel, as a learner who edits a cell and presses "Run all"
+again does: every cell runs again from the top, but TensorFlow is imported once per exercise,
+not once per run (that import is most of a run's time).
 """
 from __future__ import annotations
 
@@ -65,11 +69,42 @@ WRONG_ANSWERS = {
 }
 
 
-def execute(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
-    """Run every cell, errors allowed, as a learner pressing 'Run all' and then each cell."""
-    client = refresh_outputs.make_client(nb, path, allow_errors=True)
-    client.execute(env={**os.environ, **refresh_outputs.KERNEL_ENV})
-    return nb
+class SharedKernel:
+    """One live kernel per exercise, reused by all runs of that exercise's notebooks.
+
+    ``run(nb, path)`` executes every cell of ``nb``, errors allowed, in the kernel of
+    ``path.name``'s exercise; asking for another exercise shuts the previous kernel down first,
+    so at most one kernel is alive.
+    """
+
+    def __init__(self):
+        self.name, self.owner = None, None
+
+    def run(self, nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+        if path.name != self.name:
+            self.close()
+            self.owner = refresh_outputs.make_client(nb, path, allow_errors=True)
+            self.owner.km = self.owner.create_kernel_manager()
+            self.owner.start_new_kernel(env={**os.environ, **refresh_outputs.KERNEL_ENV})
+            self.name = path.name
+        client = refresh_outputs.make_client(nb, path, allow_errors=True, km=self.owner.km)
+        try:
+            client.execute()
+        finally:
+            client.kc.stop_channels()
+        return nb
+
+    def close(self):
+        if self.owner is not None:
+            self.owner._cleanup_kernel()
+        self.name, self.owner = None, None
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    shared = SharedKernel()
+    yield shared
+    shared.close()
 
 
 def graded_errors(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
@@ -91,10 +126,9 @@ def test_every_solution_has_wrong_answers_listed():
     assert names == set(WRONG_ANSWERS), "list plausible wrong answers for every exercise here"
 
 
-@pytest.mark.parametrize("name", sorted(WRONG_ANSWERS))
-def test_untouched_exercise_fails_with_a_helpful_message(name):
+def untouched_exercise_fails_with_a_helpful_message(kernel, name):
     path = ROOT / "exercises" / name
-    nb = execute(nbformat.read(path, as_version=4), path)
+    nb = kernel.run(nbformat.read(path, as_version=4), path)
     stubs = [c for c in nb.cells if "raise NotImplementedError()" in c.source]
     assert stubs and all(c.outputs[-1].ename == "NotImplementedError" for c in stubs)
     errors = graded_errors(nb)
@@ -103,14 +137,28 @@ def test_untouched_exercise_fails_with_a_helpful_message(name):
         assert ename == "ExerciseCheckError" and "still None" in evalue, (ename, evalue)
 
 
-@pytest.mark.parametrize("name, right, wrong, phrase",
-                         [(name, *case) for name, cases in sorted(WRONG_ANSWERS.items()) for case in cases])
-def test_plausible_wrong_answer_fails_with_a_helpful_message(name, right, wrong, phrase):
+def plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, right, wrong, phrase):
     path = ROOT / "solutions" / name
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
              and right in c.source]
     assert len(cells) == 1, f"{right!r} should appear in exactly one solution cell of {name}"
     cells[0].source = cells[0].source.replace(right, wrong)
-    errors = graded_errors(execute(nb, path))
+    errors = graded_errors(kernel.run(nb, path))
     assert any(ename == "ExerciseCheckError" and phrase in evalue for ename, evalue in errors), errors
+
+
+# Each exercise's cases in a row, so that they share its kernel: the untouched exercise, then each
+# plausible wrong answer in the solution.
+CASES = [pytest.param(name, None, id=f"{name}-untouched") for name in sorted(WRONG_ANSWERS)]
+CASES += [pytest.param(name, case, id=f"{name}-wrong-{index}")
+          for name, cases in WRONG_ANSWERS.items() for index, case in enumerate(cases)]
+CASES.sort(key=lambda param: param.values[0])   # stable: the untouched run comes first
+
+
+@pytest.mark.parametrize("name, wrong_answer", CASES)
+def test_check_fails_with_a_helpful_message(kernel, name, wrong_answer):
+    if wrong_answer is None:
+        untouched_exercise_fails_with_a_helpful_message(kernel, name)
+    else:
+        plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, *wrong_answer)
