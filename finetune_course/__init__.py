@@ -30,7 +30,7 @@ from .data import (SOURCE_CLASSES, TARGET_CLASSES, as_dataset, load_source_eval,
 from .environment import environment_report, print_environment, set_seeds  # noqa: E402
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
                     copy_classifier, load_pretrained_base, load_source_model)
-from .trainability import (RecompileGuard, RecompileNeededError, base_weight_change,  # noqa: E402
+from .trainability import (RecompileGuard, RecompileNeededError, backward_pass_work, base_weight_change,  # noqa: E402
                            check_compiled_trainability, layer_rows, max_weight_change, parameter_counts,
                            print_layer_table, relative_weight_change, snapshot_weights,
                            trainability_changed_since_compile, weight_change)

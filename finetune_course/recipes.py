@@ -255,7 +255,7 @@ def train_discriminative(task: data.TargetTask, epochs: int, learning_rate: floa
     multiplier (``discriminative.LayerwiseAdam``; e.g. ``discriminative.base_multipliers(base, 0.1)``)."""
     environment.seed_model_and_shuffle(seed)
     classifier = models.build_classifier(models.load_pretrained_base())
-    weights, history = _train_reused(("layerwise",), classifier.get_weights(), task, epochs, learning_rate,
+    weights, history = _train_reused(("fine_tune", None), classifier.get_weights(), task, epochs, learning_rate,
                                      validate, callbacks=callbacks, multipliers=multipliers, seed=seed)
     classifier.set_weights(weights)
     freeze_all_but_batchnorm(models.get_base(classifier))
@@ -288,22 +288,24 @@ def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, 
 
 @functools.lru_cache(maxsize=None)
 def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
-    """``("head", features, classes)``: a head on features; ``("scratch",)``: the whole classifier;
-    ``("fine_tune", n)``: the classifier with its base's last ``n`` layers (all if None) unfrozen,
-    BatchNorm excepted; ``("layerwise",)``: the same with all layers unfrozen and a LayerwiseAdam."""
+    """``("head", features, classes)``: a head on features, with Adam; ``("scratch",)``: the whole
+    classifier, with Adam; ``("fine_tune", n)``: the classifier with its base's last ``n`` layers
+    (all if None) unfrozen, BatchNorm excepted, with a ``LayerwiseAdam``.
+
+    A LayerwiseAdam whose multipliers are all 1 (as it starts) computes exactly Adam's steps, since
+    ``rate * 1.0 == rate``; ``tests/test_helpers.py`` checks the weights are bit-identical. With it,
+    plain fine-tuning and discriminative rates (:func:`train_discriminative`) share one compiled
+    model, so the training step of the whole network is traced once, not once per recipe."""
+    from .discriminative import LayerwiseAdam
+
     if key[0] == "head":
         model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
+        models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
     else:
         model = models.build_classifier(models.build_base())
         if key[0] == "fine_tune":
             _unfreeze(models.get_base(model), key[1])
-        elif key[0] == "layerwise":
-            freeze_all_but_batchnorm(models.get_base(model))
-    if key[0] == "layerwise":
-        from .discriminative import LayerwiseAdam
-
-        models.compile_classifier(model, None, LayerwiseAdam(1e-3), steps_per_execution=STEPS_PER_EXECUTION)
-    else:
-        models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
+        optimizer = LayerwiseAdam(1e-3) if key[0] == "fine_tune" else keras.optimizers.Adam(1e-3)
+        models.compile_classifier(model, None, optimizer, steps_per_execution=STEPS_PER_EXECUTION)
     model.optimizer.build(model.trainable_variables)
     return model, [variable.numpy() for variable in model.optimizer.variables]

@@ -185,3 +185,52 @@ def relative_weight_change(before: dict[str, np.ndarray], after: dict[str, np.nd
         raise ValueError(f"No weight path contains {contains!r}; paths look like {next(iter(before))!r}.")
     return {path: float(np.linalg.norm(after[path] - before[path]) / max(np.linalg.norm(before[path]), 1e-12))
             for path in chosen}
+
+
+def backward_pass_work(model: keras.Model) -> dict[str, int]:
+    """What TensorFlow computes to get the gradients of ``model``'s trainable weights for one input:
+    ``{"conv_gradients": ..., "multiply_adds": ...}``, the number of convolution gradient ops
+    (with respect to a layer's input or its kernel) and their multiply-adds.
+
+    The gradient of the summed outputs is traced with ``tf.function`` (about 0.3 s) and the graph
+    is walked back from the gradients, counting only the ops they depend on: the ones TensorFlow
+    runs. Nothing below the lowest trainable layer is among them, since no weight's gradient
+    needs it. Counting work, unlike timing steps, gives the same answer on a busy machine.
+    """
+    import tensorflow as tf
+
+    _check_model(model)
+    if not model.trainable_variables:
+        return {"conv_gradients": 0, "multiply_adds": 0}
+    shape = model.inputs[0].shape if getattr(model, "inputs", None) else None
+    if shape is None or any(d is None for d in shape[1:]):
+        raise ValueError(f"{model.name!r} needs a fixed input shape (keras.Input((height, width, channels))) "
+                         "to count its backward pass.")
+    x = tf.zeros((1, *shape[1:]))
+
+    @tf.function
+    def gradients(x):
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(model(x, training=True))
+        return tape.gradient(total, model.trainable_variables)
+
+    graph = gradients.get_concrete_function(x).graph
+    needed, stack = {}, [t.op for t in graph.outputs]
+    while stack:
+        op = stack.pop()
+        if op.name not in needed:
+            needed[op.name] = op
+            stack.extend(t.op for t in op.inputs)
+            stack.extend(op.control_inputs)
+    work = {"conv_gradients": 0, "multiply_adds": 0}
+    for op in needed.values():
+        if op.type == "Conv2DBackpropInput":      # inputs: input sizes, kernel, output gradient
+            kernel_shape = op.inputs[1].shape
+        elif op.type == "Conv2DBackpropFilter":   # inputs: input, kernel sizes, output gradient
+            kernel_shape = op.outputs[0].shape
+        else:
+            continue
+        height, width = op.inputs[2].shape[1:3]   # each output position costs one kernel's worth
+        work["conv_gradients"] += 1
+        work["multiply_adds"] += int(height * width * np.prod(kernel_shape))
+    return work

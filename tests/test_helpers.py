@@ -507,11 +507,13 @@ def test_continue_head_trains_a_copy_and_leaves_the_original_alone(trained_head,
 
 
 def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task):
-    """The shared compiled fine-tuner must give exactly what recompiling a copy gives, also
-    after an earlier call at another learning rate (weights, Adam state and rate all reset)."""
+    """The shared compiled fine-tuner (a LayerwiseAdam, shared with train_discriminative) must give
+    exactly what recompiling a copy with a plain Adam gives, also after an earlier call at another
+    learning rate and one with per-layer rates (weights, Adam state, rate and multipliers reset)."""
     original = trained_head["classifier"]
     before = fc.snapshot_weights(original)
     recipes.fine_tuned_copy(original, task, epochs=1, learning_rate=1e-2, seed=5, validate=False)
+    recipes.train_discriminative(task, 1, 1e-2, {"block1_conv1": 0.5}, seed=5, validate=False)
     reused, history = recipes.fine_tuned_copy(original, task, epochs=2, learning_rate=1e-3, seed=7,
                                               validate=False)
     assert fc.max_weight_change(before, original) == 0.0
@@ -523,6 +525,24 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
     for a, b in zip(reused.get_weights(), fresh.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert fc.layer_rows(reused) == fc.layer_rows(fresh)  # BatchNorm frozen, the rest trainable
+
+
+def test_backward_pass_work_counts_what_the_gradients_need():
+    # One conv on a 4x4x1 input, 2 filters of 3x3: only the kernel's gradient is needed (the input
+    # is no weight), 4*4 output positions x 3*3*1*2 kernel weights = 288 multiply-adds.
+    tiny = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Conv2D(2, 3, padding="same")])
+    assert fc.backward_pass_work(tiny) == {"conv_gradients": 1, "multiply_adds": 288}
+    tiny.trainable = False
+    assert fc.backward_pass_work(tiny) == {"conv_gradients": 0, "multiply_adds": 0}
+    work = {}
+    for n in (7, 21):
+        base = fc.load_pretrained_base()
+        recipes.unfreeze_last(base, n)
+        work[n] = fc.backward_pass_work(base)
+    assert work[7]["conv_gradients"] < work[21]["conv_gradients"]       # block 3 only: 2 convs, 1 input gradient
+    assert work[7]["multiply_adds"] < work[21]["multiply_adds"] / 2   # the big early maps are skipped
+    with pytest.raises(ValueError, match="fixed input shape"):
+        fc.backward_pass_work(keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 3)]))
 
 
 # --- checks -------------------------------------------------------------------------------
