@@ -4,10 +4,10 @@
 is the base (with its own ``preprocess_input``), and training runs in two phases:
 
 1. :func:`fit_head`: the base frozen, a new head trained (Adam at ``head_lr``);
-2. :func:`fine_tune`: the top ``unfreeze_top`` layers of the base unfrozen, BatchNormalization
+2. :func:`unfreeze_and_recompile`: the top ``unfreeze_top`` layers of the base unfrozen, BatchNormalization
    layers kept frozen (``recipes.unfreeze_last``), recompiled at a 10x lower peak rate with a
-   warm-up and cosine decay, under EarlyStopping (best weights restored), TerminateOnNaN and
-   BackupAndRestore.
+   warm-up and cosine decay; then :func:`fine_tune` trains under EarlyStopping (best weights
+   restored), TerminateOnNaN and BackupAndRestore.
 
 Every function that creates variables takes a ``tf.distribute`` strategy (default: the current
 one, i.e. one device) and does so in ``strategy.scope()``; the datasets are batched at the
@@ -180,18 +180,22 @@ def fine_tune_schedule(config: CapstoneConfig, steps_per_epoch: int):
         decay_steps=max(1, steps_per_epoch * (config.tune_epochs - 1)))
 
 
-def fine_tune(model: keras.Model, base: keras.Model, train, val, config: CapstoneConfig, backup_dir,
-              strategy=None, initial_epoch: int = 0):
-    """Phase 2: unfreeze the top ``config.unfreeze_top`` layers of ``base`` (BatchNorm kept frozen),
-    recompile in ``strategy.scope()`` with Adam on :func:`fine_tune_schedule`, and train up to
-    ``config.tune_epochs`` epochs from ``initial_epoch`` under EarlyStopping(val_loss,
-    restore_best_weights=True), TerminateOnNaN and BackupAndRestore (``backup_dir``/tune).
-    Returns ``(history, early_stopping)``."""
+def unfreeze_and_recompile(model: keras.Model, base: keras.Model, train, config: CapstoneConfig, strategy=None) -> None:
+    """Phase 2, first half: unfreeze the top ``config.unfreeze_top`` layers of ``base`` (BatchNorm
+    kept frozen) and recompile ``model`` in ``strategy.scope()`` with a fresh Adam on
+    :func:`fine_tune_schedule`. The weights are not touched; the compiled steps are traced again
+    on their next use."""
     strategy = default_strategy(strategy)
     steps_per_epoch = int(train.cardinality())
     with strategy.scope():
         recipes.unfreeze_last(base, config.unfreeze_top)
         _compile(model, keras.optimizers.Adam(fine_tune_schedule(config, steps_per_epoch)))
+
+
+def fine_tune(model: keras.Model, train, val, config: CapstoneConfig, backup_dir, initial_epoch: int = 0):
+    """Phase 2, second half, after :func:`unfreeze_and_recompile`: train up to ``config.tune_epochs`` epochs
+    from ``initial_epoch`` under EarlyStopping(val_loss, restore_best_weights=True), TerminateOnNaN
+    and BackupAndRestore (``backup_dir``/tune). Returns ``(history, early_stopping)``."""
     early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                                    restore_best_weights=True)
     callbacks = [early_stopping, keras.callbacks.TerminateOnNaN(),
@@ -213,8 +217,8 @@ def train_capstone(folder, config: CapstoneConfig, strategy=None) -> dict:
     backup_dir = tempfile.mkdtemp(prefix="capstone_backup_")
     try:
         head = fit_head(model, train, val, config, backup_dir)
-        tune, early_stopping = fine_tune(model, base, train, val, config, backup_dir, strategy,
-                                         initial_epoch=len(head.epoch))
+        unfreeze_and_recompile(model, base, train, config, strategy)
+        tune, early_stopping = fine_tune(model, train, val, config, backup_dir, initial_epoch=len(head.epoch))
     finally:
         shutil.rmtree(backup_dir, ignore_errors=True)
     return {"model": model, "base": base, "class_names": class_names, "train": train, "val": val,
