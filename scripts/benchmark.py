@@ -12,6 +12,7 @@ Usage::
 
     python scripts/benchmark.py                 # plain-text table
     python scripts/benchmark.py --markdown      # Markdown table for the README
+    python scripts/benchmark.py --repeat 3      # each notebook 3 times; the median run
 
 Exits 1 if any notebook fails.
 """
@@ -100,14 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to run (default: notebooks/*.ipynb solutions/*.ipynb)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run each notebook N times and report the median run (by wall time): on a "
+                             "shared machine one run's timings can be 20-40%% off")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1, got {args.repeat}")
 
     rows, failures, total = [], [], 0.0
     for path in args.notebooks or default_notebooks():
         name = display_name(path)
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
-            wall, slowest, index, peak = benchmark(path)
+            runs = sorted((benchmark(path) for _ in range(args.repeat)), key=lambda run: run[0])
+            wall, slowest, index, peak = runs[(len(runs) - 1) // 2]   # the median run (the lower one if N is even)
         except NotebookFailed as error:
             failures.append(str(error))
             rows.append((name, "FAILED", "", ""))
