@@ -249,3 +249,24 @@ def test_the_exercise_badge_opens_the_exercise(course):
         exercise_name = name.replace("solutions/", "exercises/")
         [badge] = badges(read(course, exercise_name))
         assert badge.endswith(f"/blob/main/{exercise_name})"), badge
+
+
+def test_the_package_colab_installs_carries_the_data_and_the_base(tmp_path):
+    """The setup cell pip-installs the package alone (from git): it must bring every file the
+    lessons load, so build its wheel from a copy of the package and look inside."""
+    import subprocess
+    import zipfile
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "finetune_course", source / "finetune_course",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            str(source), "-w", str(tmp_path / "wheel")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    [wheel] = (tmp_path / "wheel").glob("finetune_course-*.whl")
+    inside = set(zipfile.ZipFile(wheel).namelist())
+    assets = {f"finetune_course/assets/{p.name}" for p in (ROOT / "finetune_course" / "assets").iterdir()}
+    modules = {f"finetune_course/{p.name}" for p in (ROOT / "finetune_course").glob("*.py")}
+    assert assets and assets <= inside, assets - inside
+    assert modules <= inside, modules - inside
