@@ -41,6 +41,25 @@ def seed_model_and_shuffle(seed: int) -> int:
     return seed
 
 
+def skip_graph_optimizer(skip: bool = True) -> bool:
+    """Turn TensorFlow's graph optimizer (Grappler) off, or back on with ``skip=False``; returns ``skip``.
+
+    TensorFlow rewrites every function it traces (``fit``'s training step, a ``tf.function``)
+    before running it the first time: it folds constants, fuses ops and changes memory layouts.
+    That pays off on a large network or a GPU. On the course's small convnet on a 2-core CPU it
+    costs about 2 s per traced training step, the steps run no slower without it and the results
+    are the same (``tests/test_helpers.py``), so lessons 0-8 call this in their setup cell;
+    lesson 9's MobileNetV2 keeps it. It affects functions traced after the
+    call; with another backend than TensorFlow it does nothing."""
+    if not isinstance(skip, bool):
+        raise TypeError(f"skip must be True or False, got {skip!r}.")
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": skip})
+    return skip
+
+
 def in_colab() -> bool:
     """True when running in Google Colab."""
     return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ

@@ -56,8 +56,19 @@ def load_source_model(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Mod
             "(`pip install -e .` in the course folder) or rebuild it with "
             "`python scripts/pretrain_base.py`.")
     model = build_source_model()
-    model.load_weights(path)
+    key = (path.resolve(), path.stat().st_mtime_ns)   # a rebuilt file is read again
+    if key in _saved_weights:
+        model.set_weights(_saved_weights[key])
+    else:
+        model.load_weights(path)
+        _saved_weights[key] = model.get_weights()
     return model
+
+
+# The weights of each shipped file read so far: reading the file takes about as long as building
+# the model, and the lessons load the base dozens of times. (Reading them into a separate model
+# instead would draw initial weights for it and shift every random draw after the first load.)
+_saved_weights: dict = {}
 
 
 def load_pretrained_base(path: str | pathlib.Path = SOURCE_MODEL_FILE) -> keras.Model:

@@ -202,6 +202,26 @@ def test_model_errors():
     assert "rmsprop" in str(error.value) and "adam" in str(error.value) and "sgd" in str(error.value)
 
 
+def test_load_source_model_reads_the_file_once_and_leaves_random_draws_alone():
+    """The weights read from the file are kept in memory, and a warm cache must not change what
+    the seeded code after a load draws (a cache that built a spare model to read the file did)."""
+    def seeded_head_after_a_load():
+        fc.set_seeds(0)
+        return fc.build_classifier(fc.load_pretrained_base()).get_layer("head").get_weights()
+
+    model._saved_weights.clear()
+    cold = seeded_head_after_a_load()
+    assert len(model._saved_weights) == 1
+    warm = seeded_head_after_a_load()
+    for a, b in zip(cold, warm):
+        np.testing.assert_array_equal(a, b)
+    first, second = fc.load_source_model(), fc.load_source_model()
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    first.get_layer("source_head").kernel.assign(np.zeros((64, len(fc.SOURCE_CLASSES))))
+    assert np.abs(fc.load_source_model().get_layer("source_head").get_weights()[0]).sum() > 0   # copies
+
+
 def test_load_source_model_missing_file_says_how_to_rebuild():
     with pytest.raises(FileNotFoundError) as error:
         fc.load_source_model("/nonexistent.keras")
@@ -402,6 +422,37 @@ def test_set_seeds_reproduces_draws():
         np.testing.assert_array_equal(a, b)
     for a, c in zip(first, third):
         assert not np.array_equal(a, c)
+
+
+def test_skip_graph_optimizer_switches_grappler_and_keeps_the_results():
+    """Lessons 0-8 turn TensorFlow's graph optimizer off; the same training must give the same
+    weights either way (the lessons' stored outputs did not change when it was turned off)."""
+    import tensorflow as tf
+
+    def trained_weights():
+        fc.set_seeds(0)
+        toy = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, use_bias=False),
+                                keras.layers.BatchNormalization(), keras.layers.ReLU(),
+                                keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)])
+        fc.compile_classifier(toy, 1e-2, steps_per_execution=2)
+        x = np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32)
+        toy.fit(x, np.arange(16) % 3, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        return toy.get_weights()
+
+    was_skipped = tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+    try:
+        assert fc.skip_graph_optimizer(False) is False
+        assert not tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        optimized = trained_weights()
+        assert fc.skip_graph_optimizer() is True
+        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        skipped = trained_weights()
+    finally:
+        fc.skip_graph_optimizer(was_skipped)
+    for a, b in zip(optimized, skipped):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    with pytest.raises(TypeError, match="True or False"):
+        fc.skip_graph_optimizer("yes")
 
 
 @pytest.mark.parametrize("seed", [-1, "0", 1.5, True])
