@@ -3,7 +3,7 @@
 Everything the notebooks share lives here, once:
 
 * :mod:`.data` - the source task (generated printed characters) and the target task
-  (scikit-learn's handwritten digits, few labels per class);
+  (real handwritten digits, few labels per class);
 * :mod:`.model` - the pretrained base, and classifiers with a new head on it;
 * :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune);
 * :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift, and a

@@ -3,9 +3,9 @@
 * **Source task** ("ImageNet in miniature"): printed letters rendered from the
   fonts that ship with matplotlib, in many sizes, slants, weights, positions
   and blurs. It can be generated in any quantity; the base was pretrained on it.
-* **Target task** ("cats vs dogs in miniature"): scikit-learn's real
-  *handwritten* digits (shipped inside the scikit-learn package), of which the
-  learner gets only a few labels per class.
+* **Target task** ("cats vs dogs in miniature"): real *handwritten* digits
+  (the 1797 of scikit-learn's ``load_digits``, shipped in ``assets/digits.npz``),
+  of which the learner gets only a few labels per class.
 
 Both are 16x16 grayscale images with values in [0, 1], ink bright on black.
 """
@@ -117,13 +117,16 @@ def _render_seeded(char: str, seed: tuple[int, int]) -> np.ndarray:
     return _render(char, np.random.default_rng(seed))
 
 
+# The 1797 handwritten digits of scikit-learn's ``load_digits`` (UCI, CC BY 4.0): 8x8 ink counts
+# 0-16 and labels, copied by ``scripts/export_digits.py`` so the course does not need scikit-learn.
+DIGITS_FILE = pathlib.Path(__file__).with_name("assets") / "digits.npz"
+
+
 @functools.lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images = np.stack([_upsample(image / 16.0) for image in digits.images])
-    return images[..., None], digits.target.astype(np.int64)
+    with np.load(DIGITS_FILE) as digits:
+        images = np.stack([_upsample(image / 16.0) for image in digits["images"].astype(np.float64)])
+        return images[..., None], digits["labels"].astype(np.int64)
 
 
 class Split(NamedTuple):
@@ -140,7 +143,7 @@ class TargetTask(NamedTuple):
 
 
 def load_target(labels_per_class: int = 10, val_per_class: int = 10, seed: int = 0) -> TargetTask:
-    """Split scikit-learn's handwritten digits: ``labels_per_class`` training images per digit,
+    """Split the handwritten digits: ``labels_per_class`` training images per digit,
     ``val_per_class`` validation images per digit, and every other image held out for testing.
     The split is a deterministic function of ``seed``."""
     for name, value in (("labels_per_class", labels_per_class), ("val_per_class", val_per_class)):

@@ -134,6 +134,29 @@ def test_load_source_eval_and_load_task():
     assert len(fc.load_task("source").y) == 1000
 
 
+def test_shipped_digits_are_load_digits_images_and_labels():
+    """assets/digits.npz: the 1797 digits of scikit-learn's load_digits, 8x8 ink counts 0-16."""
+    with np.load(data.DIGITS_FILE) as stored:
+        images, labels = stored["images"], stored["labels"]
+    assert images.shape == (N_DIGITS, 8, 8) and images.dtype == np.uint8
+    assert images.min() == 0 and images.max() == 16
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    x, y = data._digits()
+    np.testing.assert_array_equal(y, labels)
+    assert x.shape == (N_DIGITS, data.IMAGE_SIZE, data.IMAGE_SIZE, 1) and 0.0 <= x.min() < x.max() <= 1.0
+
+
+def test_export_digits_script_reproduces_the_shipped_file(tmp_path):
+    """Maintainers' check: where scikit-learn is installed (the course itself does not need it),
+    scripts/export_digits.py writes the shipped file byte for byte."""
+    pytest.importorskip("sklearn", reason="scripts/export_digits.py reads the digits from scikit-learn")
+    out = tmp_path / "digits.npz"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "export_digits.py"), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == data.DIGITS_FILE.read_bytes()
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda: fc.load_target(0), ["labels_per_class"]),
     (lambda: fc.load_target(5, val_per_class=-1), ["val_per_class"]),
@@ -578,6 +601,27 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
     assert fc.layer_rows(reused) == fc.layer_rows(fresh)  # BatchNorm frozen, the rest trainable
 
 
+def test_recipe_models_trace_their_train_step_once_and_fit_the_same():
+    """The recipes' compiled models have their optimizer and metrics built before the first fit.
+    Otherwise Keras 3 on TensorFlow creates those variables inside the first trace of the train step
+    and TensorFlow traces it a second time (about 1-1.7 s for the whole network). Either way, fit
+    must compute and report the same."""
+    x = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    recipe_model, _ = recipes._compiled_model.__wrapped__(("head", 3, 2))   # a fresh one, not the cached
+    plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="head")])
+    plain.set_weights(recipe_model.get_weights())
+    model.compile_classifier(plain, 1e-3)
+    histories, traces = {}, {}
+    for name, toy in (("plain", plain), ("recipe", recipe_model)):
+        traces[name], step = [], toy.train_step
+        toy.train_step = lambda data, step=step, seen=traces[name]: seen.append(1) or step(data)
+        histories[name] = toy.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0).history
+    assert (len(traces["plain"]), len(traces["recipe"])) == (2, 1)   # Python in a step runs only when traced
+    assert histories["plain"] == histories["recipe"]
+    for a, b in zip(plain.get_weights(), recipe_model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
 def test_backward_pass_work_counts_what_the_gradients_need():
     # One conv on a 4x4x1 input, 2 filters of 3x3: only the kernel's gradient is needed (the input
     # is no weight), 4*4 output positions x 3*3*1*2 kernel weights = 288 multiply-adds.
@@ -976,6 +1020,7 @@ def test_compile_classifier_takes_an_optimizer_instance_or_a_rate_not_both():
         model.compile_classifier(classifier, 1e-3, keras.optimizers.Adam())
     with pytest.raises(ValueError, match="Unknown optimizer"):
         model.compile_classifier(classifier, 1e-3, "adamw")
+
 
 
 # --- the review quiz ----------------------------------------------------------------------------
