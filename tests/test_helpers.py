@@ -622,6 +622,7 @@ def test_recipe_models_trace_their_train_step_once_and_fit_the_same():
     for a, b in zip(plain.get_weights(), recipe_model.get_weights()):
         np.testing.assert_array_equal(a, b)
 
+
 def test_backward_pass_work_counts_what_the_gradients_need():
     # One conv on a 4x4x1 input, 2 filters of 3x3: only the kernel's gradient is needed (the input
     # is no weight), 4*4 output positions x 3*3*1*2 kernel weights = 288 multiply-adds.
@@ -1020,7 +1021,6 @@ def test_compile_classifier_takes_an_optimizer_instance_or_a_rate_not_both():
         model.compile_classifier(classifier, 1e-3, keras.optimizers.Adam())
     with pytest.raises(ValueError, match="Unknown optimizer"):
         model.compile_classifier(classifier, 1e-3, "adamw")
-
 
 
 # --- the review quiz ----------------------------------------------------------------------------
