@@ -9,6 +9,10 @@ time from ``execute_input`` to ``execute_reply``, as recorded by nbclient's
 ``record_timing``) and the peak resident memory of the kernel process
 (``VmHWM`` from ``/proc/PID/status``, Linux only), then the total wall time.
 
+On a shared machine the CPU's speed drifts (here by up to 2x within minutes), so
+before each notebook a fixed pure-Python loop is timed too: the "CPU probe"
+column. Compare runs only at similar probe times.
+
 Usage::
 
     python scripts/benchmark.py                 # plain-text table
@@ -21,6 +25,7 @@ Exits 1 if any notebook fails.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from datetime import datetime
@@ -31,7 +36,22 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from refresh_outputs import NotebookFailed, default_notebooks, display_name, make_client, run_client  # noqa: E402
 
-HEADERS = ("notebook", "wall (s)", "slowest cell (s)", "peak RSS (MiB)")
+HEADERS = ("notebook", "wall (s)", "slowest cell (s)", "peak RSS (MiB)", "CPU probe (ms)")
+PROBE_LOOPS = 1_000_000
+
+
+def cpu_probe_ms(repeats: int = 3) -> float:
+    """Milliseconds a fixed pure-Python loop of ``PROBE_LOOPS`` steps takes, fastest of
+    ``repeats``: how fast one core of this machine is right now."""
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
+    best = math.inf
+    for _ in range(repeats):
+        start, total = time.perf_counter(), 0
+        for i in range(PROBE_LOOPS):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return 1000 * best
 
 
 def peak_rss_mib(pid: int | None) -> float | None:
@@ -56,8 +76,9 @@ def cell_seconds(cell: nbformat.NotebookNode) -> float | None:
     return (end - start).total_seconds()
 
 
-def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None]:
-    """Execute ``path`` without saving; return (wall s, slowest cell s, its index, peak MiB).
+def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None, float]:
+    """Execute ``path`` without saving; return (wall s, slowest cell s, its index, peak MiB,
+    CPU probe ms taken just before).
 
     The kernel's PID comes from jupyter_client's local provisioner
     (``client.km.provisioner.pid``); its ``VmHWM`` is read after every code
@@ -74,6 +95,7 @@ def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None
         peak["last_cell_done"] = time.perf_counter()
 
     client.on_cell_executed = read_peak
+    probe = cpu_probe_ms()
     start = time.perf_counter()
     run_client(client, path)
     # From asking for a kernel to the last cell's reply: what a learner waits for. Shutting the
@@ -83,7 +105,7 @@ def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None
     timings = [(seconds, index) for index, cell in enumerate(nb.cells)
                if (seconds := cell_seconds(cell)) is not None]
     slowest, slowest_index = max(timings, default=(None, None))
-    return wall, slowest, slowest_index, peak["mib"]
+    return wall, slowest, slowest_index, peak["mib"], probe
 
 
 def format_table(rows: list[tuple[str, ...]], markdown: bool) -> str:
@@ -118,10 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
             runs = sorted((benchmark(path) for _ in range(args.repeat)), key=lambda run: run[0])
-            wall, slowest, index, peak = runs[(len(runs) - 1) // 2]   # the median run (the lower one if N is even)
+            wall, slowest, index, peak, probe = runs[(len(runs) - 1) // 2]   # the median run (the lower one if N is even)
         except NotebookFailed as error:
             failures.append(str(error))
-            rows.append((name, "FAILED", "", ""))
+            rows.append((name, "FAILED", "", "", ""))
             continue
         total += wall
         rows.append((
@@ -129,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{wall:.1f}",
             "n/a" if slowest is None else f"{slowest:.1f} (cell {index})",
             "n/a" if peak is None else f"{peak:.0f}",
+            f"{probe:.0f}",
         ))
-    rows.append(("total", f"{total:.1f}", "", ""))
+    rows.append(("total", f"{total:.1f}", "", "", ""))
 
     print(format_table(rows, args.markdown))
     for failure in failures:
