@@ -207,7 +207,7 @@ def check_unfrozen_and_recompiled(model, history, base_before: dict, max_learnin
         _fail(f"BatchNormalization weights changed during fine-tuning (e.g. {sorted(bn_moved)[0]}): they "
               "were trainable when you compiled. Re-run the set-up cell, freeze them before you compile, "
               "then fit.")
-    learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    learning_rate = float(model.optimizer.learning_rate)
     if learning_rate > max_learning_rate * (1 + 1e-6):
         _fail(f"You fine-tuned at a learning rate of {learning_rate:.3g}. Use {max_learning_rate:g}, ten times "
               "lower than the head's: large steps would overwrite what the base learned in pretraining. "
@@ -297,7 +297,7 @@ def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: in
         _fail(f"`log` should be a diagnostics.BatchLog that was passed to `fit`, not a {type(log).__name__}.")
     optimizer = getattr(model, "optimizer", None)
     if not isinstance(optimizer, keras.optimizers.SGD) or not math.isclose(
-            float(keras.ops.convert_to_numpy(optimizer.learning_rate)), 0.01, rel_tol=1e-5):
+            float(optimizer.learning_rate), 0.01, rel_tol=1e-5):
         _fail("Keep plain SGD at a learning rate of 0.01 (`keras.optimizers.SGD(learning_rate=0.01, ...)`): "
               "the exercise is to make that rate survive, not to lower it.")
     first_bad = log.first_nonfinite_batch
@@ -330,7 +330,7 @@ def check_layerwise_optimizer(optimizer, model, learning_rate: float = 1e-3, dec
     model = _require_model(model)
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
-    base_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    base_rate = float(optimizer.learning_rate)
     blocks = sorted({int(v.path.split("/")[-2][len("block")]) for v in model.trainable_variables
                      if v.path.split("/")[-2].startswith("block")})
     rates, expected = {}, {}
