@@ -43,7 +43,7 @@ PROBE_LOOPS = 1_000_000
 def cpu_probe_ms(repeats: int = 3) -> float:
     """Milliseconds a fixed pure-Python loop of ``PROBE_LOOPS`` steps takes, fastest of
     ``repeats``: how fast one core of this machine is right now."""
-    if not isinstance(repeats, int) or repeats < 1:
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 1:
         raise ValueError(f"repeats must be a positive integer, got {repeats!r}.")
     best = math.inf
     for _ in range(repeats):

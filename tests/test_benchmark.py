@@ -15,7 +15,7 @@ def test_cpu_probe_times_the_fixed_loop():
     assert 1 < benchmark.cpu_probe_ms(repeats=1) < 60_000
 
 
-@pytest.mark.parametrize("repeats", [0, -1, 1.5, "3"])
+@pytest.mark.parametrize("repeats", [0, -1, 1.5, "3", True])
 def test_cpu_probe_rejects_a_bad_repeat_count(repeats):
     with pytest.raises(ValueError, match="repeats must be a positive integer"):
         benchmark.cpu_probe_ms(repeats)
