@@ -27,7 +27,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .data import (SOURCE_CLASSES, TARGET_CLASSES, as_dataset, load_source_eval, load_target,  # noqa: E402
                    load_task, make_source)
-from .environment import environment_report, print_environment, set_seeds, skip_graph_optimizer  # noqa: E402
+from .environment import course_seed, environment_report, print_environment, set_seeds, skip_graph_optimizer  # noqa: E402
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
                     copy_classifier, load_pretrained_base, load_source_model)
 from .trainability import (RecompileGuard, RecompileNeededError, backward_pass_work, base_weight_change,  # noqa: E402

@@ -10,6 +10,35 @@ import keras
 import numpy as np
 
 DEFAULT_SEED = 0
+# The one switch that re-runs the whole course on other seeds: every notebook takes its seeds from
+# course_seed(), which reads this environment variable (stored outputs are those of the default).
+SEED_VARIABLE = "COURSE_SEED"
+
+
+def course_seed(offset: int = 0) -> int:
+    """The course's seed: the integer in the environment variable ``COURSE_SEED`` (0 if unset),
+    plus ``offset``.
+
+    Every notebook draws its seeds from here, so that ``COURSE_SEED=17 jupyter lab`` (or
+    ``scripts/check_claims.py --seeds 17``) re-runs the course on data splits, initial weights and
+    batch orders nobody looked at. A lesson that compares several seeds uses ``course_seed()``,
+    ``course_seed(1)``, ``course_seed(2)``; an exercise that wants other labels than its lesson
+    uses an offset of its own.
+    """
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValueError(f"offset must be a non-negative integer, got {offset!r}.")
+    text = os.environ.get(SEED_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_SEED + offset
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise ValueError(
+            f"{SEED_VARIABLE}={os.environ[SEED_VARIABLE]!r} is not a seed: set it to a non-negative "
+            f"integer such as {SEED_VARIABLE}=17, or unset it for the course's default ({DEFAULT_SEED}).")
+    return seed + offset
 
 
 def set_seeds(seed: int = DEFAULT_SEED) -> int:
