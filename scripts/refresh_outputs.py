@@ -88,7 +88,10 @@ def run_client(client: NotebookClient, path: Path) -> None:
 
     client.on_cell_start = remember_cell
     try:
-        client.execute(env={**os.environ, **KERNEL_ENV})  # env is handed to start_kernel
+        # env is handed to start_kernel. Stored outputs are the default seed's, so a COURSE_SEED
+        # set in this shell is not passed on (scripts/check_claims.py runs other seeds).
+        env = {name: value for name, value in os.environ.items() if name != "COURSE_SEED"}
+        client.execute(env={**env, **KERNEL_ENV})
     except Exception as error:
         if isinstance(error, CellExecutionError):
             reason = f"{error.ename}: {error.evalue}"
