@@ -484,6 +484,48 @@ def test_set_seeds_rejects_bad_seeds(seed):
         fc.set_seeds(seed)
 
 
+def test_course_seed_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("COURSE_SEED", raising=False)
+    assert fc.course_seed() == 0 and fc.course_seed(2) == 2     # the default, and an offset from it
+    monkeypatch.setenv("COURSE_SEED", "17")
+    assert fc.course_seed() == 17 and fc.course_seed(4) == 21
+    monkeypatch.setenv("COURSE_SEED", " 3 ")
+    assert fc.course_seed() == 3
+    monkeypatch.setenv("COURSE_SEED", "")
+    assert fc.course_seed() == 0                                 # set but empty: the default
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "0x10"])
+def test_course_seed_rejects_bad_values_with_the_fix(monkeypatch, value):
+    monkeypatch.setenv("COURSE_SEED", value)
+    with pytest.raises(ValueError, match=r"COURSE_SEED=.* is not a seed: set it to a non-negative integer"):
+        fc.course_seed()
+
+
+@pytest.mark.parametrize("offset", [-1, 1.5, True, "1"])
+def test_course_seed_rejects_bad_offsets(monkeypatch, offset):
+    monkeypatch.delenv("COURSE_SEED", raising=False)
+    with pytest.raises(ValueError, match="offset"):
+        fc.course_seed(offset)
+
+
+def test_every_notebook_takes_its_seeds_from_course_seed():
+    """No lesson or solution seeds anything with a number of its own: each seed is COURSE_SEED's."""
+    import json
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    literal = re.compile(r"(set_seeds|seed_model_and_shuffle)\(\d|seed=\d|default_rng\(\d|SEEDS? = \(?\d")
+    offenders = []
+    for path in sorted([*root.glob("notebooks/*.ipynb"), *root.glob("solutions/*.ipynb")]):
+        cells = json.loads(path.read_text())["cells"]
+        code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        offenders += [f"{path.name}: {match.group(0)}" for match in literal.finditer(code)]
+        if re.search(r"\bseed\b|set_seeds", code) and "course_seed(" not in code:
+            offenders.append(f"{path.name}: seeds something but never calls fc.course_seed()")
+    assert not offenders, offenders
+
+
 def test_environment_report(capsys):
     report = fc.environment_report()
     assert {"python", "keras", "backend", "tensorflow", "device", "where"} <= set(report)
