@@ -108,16 +108,17 @@ def benchmark(path: Path) -> tuple[float, float | None, int | None, float | None
     return wall, slowest, slowest_index, peak["mib"], probe
 
 
-def format_table(rows: list[tuple[str, ...]], markdown: bool) -> str:
-    """Render string rows under ``HEADERS`` as Markdown or as aligned plain text."""
+def format_table(rows: list[tuple[str, ...]], markdown: bool, headers: tuple[str, ...] = HEADERS) -> str:
+    """Render string rows under ``headers`` (by default this script's ``HEADERS``) as Markdown or
+    as aligned plain text (the first column left-aligned, the others right-aligned)."""
     if markdown:
-        lines = [HEADERS, ("---",) + ("---:",) * (len(HEADERS) - 1), *rows]
+        lines = [headers, ("---",) + ("---:",) * (len(headers) - 1), *rows]
         return "\n".join("| " + " | ".join(row) + " |" for row in lines)
-    widths = [max(len(row[i]) for row in [HEADERS, *rows]) for i in range(len(HEADERS))]
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
     return "\n".join(
         "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                  for i, (cell, width) in enumerate(zip(row, widths)))
-        for row in [HEADERS, *rows]
+                  for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
+        for row in [headers, *rows]
     )
 
 

@@ -40,9 +40,10 @@ import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from refresh_outputs import CELL_TIMEOUT_S, KERNEL_ENV, default_notebooks, display_name, make_client  # noqa: E402
+from benchmark import format_table  # noqa: E402
+from refresh_outputs import (CELL_TIMEOUT_S, KERNEL_ENV, SEED_VARIABLE, default_notebooks, display_name,  # noqa: E402
+                             make_client)
 
-SEED_ENV_VAR = "COURSE_SEED"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # IPython marks the line being executed in each frame of a traceback: "----> 3 assert x > 0".
 ARROW_LINE = re.compile(r"^\s*-*>\s*\d+\s?(.*)$")
@@ -105,7 +106,7 @@ def failing_line(traceback: str, ename: str, source: str = "") -> str:
 
 def kernel_env(seed: int) -> dict[str, str]:
     """The environment a kernel for ``seed`` starts with: ours, the course's, ``COURSE_SEED``."""
-    return {**os.environ, **KERNEL_ENV, SEED_ENV_VAR: str(seed)}
+    return {**os.environ, **KERNEL_ENV, SEED_VARIABLE: str(seed)}
 
 
 def run_notebook(path: Path, seed: int, timeout: int = CELL_TIMEOUT_S) -> Result:
@@ -138,20 +139,6 @@ def run_notebook(path: Path, seed: int, timeout: int = CELL_TIMEOUT_S) -> Result
         return Result(False, current["index"], "", one_line_message(type(error).__name__, str(error)),
                       time.perf_counter() - start)
     return Result(True, seconds=time.perf_counter() - start)
-
-
-def format_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], markdown: bool) -> str:
-    """Render string rows under ``headers`` as Markdown or as aligned plain text (the first
-    column left-aligned, the others right-aligned)."""
-    if markdown:
-        lines = [headers, ("---",) + ("---:",) * (len(headers) - 1), *rows]
-        return "\n".join("| " + " | ".join(row) + " |" for row in lines)
-    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width)
-                  for i, (cell, width) in enumerate(zip(row, widths))).rstrip()
-        for row in [headers, *rows]
-    )
 
 
 def table_rows(names: list[str], seeds: list[int],
@@ -199,7 +186,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="notebooks to run (default: notebooks/*.ipynb solutions/*.ipynb)")
     parser.add_argument("--seeds", nargs="+", required=True, metavar="SEED",
                         help="non-negative integer seeds; each notebook runs once per seed with "
-                             f"{SEED_ENV_VAR}=SEED in its kernel's environment")
+                             f"{SEED_VARIABLE}=SEED in its kernel's environment")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, metavar="S",
                         help=f"time limit per cell in seconds (default: {CELL_TIMEOUT_S})")
     parser.add_argument("--markdown", action="store_true",
@@ -252,12 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     headers, rows = table_rows(names, args.seeds, results)
     failed = sum(not result.ok for result in results.values())
     print()
-    print(format_table(headers, rows, markdown=False))
+    print(format_table(rows, markdown=False, headers=headers))
     print(f"\n{total - failed} of {total} runs ok, "
           f"{sum(result.seconds for result in results.values()):.1f} s in all")
     if args.markdown:
         print()
-        print(format_table(headers, rows, markdown=True))
+        print(format_table(rows, markdown=True, headers=headers))
     if failed:
         print("\nfailures:")
         print(failure_report(names, args.seeds, results))

@@ -39,6 +39,8 @@ REPO_ROOT = make_exercises.REPO_ROOT
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+# The course's seed switch (finetune_course.environment.SEED_VARIABLE; a test checks they agree).
+SEED_VARIABLE = "COURSE_SEED"
 KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
 
 
@@ -90,7 +92,7 @@ def run_client(client: NotebookClient, path: Path) -> None:
     try:
         # env is handed to start_kernel. Stored outputs are the default seed's, so a COURSE_SEED
         # set in this shell is not passed on (scripts/check_claims.py runs other seeds).
-        env = {name: value for name, value in os.environ.items() if name != "COURSE_SEED"}
+        env = {name: value for name, value in os.environ.items() if name != SEED_VARIABLE}
         client.execute(env={**env, **KERNEL_ENV})
     except Exception as error:
         if isinstance(error, CellExecutionError):

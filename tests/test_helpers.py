@@ -509,6 +509,19 @@ def test_course_seed_rejects_bad_offsets(monkeypatch, offset):
         fc.course_seed(offset)
 
 
+def test_maintainer_scripts_name_the_same_seed_variable():
+    """refresh_outputs.py (and check_claims.py through it) name the variable without importing Keras."""
+    spec = importlib.util.spec_from_file_location(
+        "refresh_outputs", pathlib.Path(__file__).resolve().parents[1] / "scripts" / "refresh_outputs.py")
+    sys.path.insert(0, str(pathlib.Path(spec.origin).parent))
+    try:
+        refresh_outputs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(refresh_outputs)
+    finally:
+        sys.path.pop(0)
+    assert refresh_outputs.SEED_VARIABLE == fc.environment.SEED_VARIABLE == "COURSE_SEED"
+
+
 def test_every_notebook_takes_its_seeds_from_course_seed():
     """No lesson or solution seeds anything with a number of its own: each seed is COURSE_SEED's."""
     import json
