@@ -31,9 +31,9 @@ from .environment import course_seed, environment_report, print_environment, set
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
                     copy_classifier, load_pretrained_base, load_source_model)
 from .trainability import (RecompileGuard, RecompileNeededError, backward_pass_work, base_weight_change,  # noqa: E402
-                           check_compiled_trainability, layer_rows, max_weight_change, parameter_counts,
-                           print_layer_table, relative_weight_change, snapshot_weights,
-                           trainability_changed_since_compile, weight_change)
+                           check_compiled_trainability, layer_rows, max_weight_change, optimizer_variables,
+                           parameter_counts, print_layer_table, relative_weight_change, snapshot_weights,
+                           trainability_changed_since_compile, unreachable_trainable_warning, weight_change)
 from .schedules import OffsetSchedule  # noqa: E402
 from .images import (DownloadError, ImageFolderError, check_image_folder, fetch_dataset,  # noqa: E402
                      make_demo_image_folder)

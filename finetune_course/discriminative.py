@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import keras
 
+from . import _compat
+
 ULMFIT_DECAY = 2.6   # Howard & Ruder (2018): each lower layer group at the rate above / 2.6
 
 
@@ -55,7 +57,7 @@ class LayerwiseAdam(keras.optimizers.Adam):
 
     def _factors(self, multipliers: dict[str, float], default_multiplier: float) -> list[float]:
         factors = []
-        for variable in self._trainable_variables:
+        for variable in _compat.optimizer_variables(self):
             layer = _layer_of(variable.path, multipliers)
             factors.append(default_multiplier if layer is None else multipliers[layer])
         return factors
@@ -68,10 +70,10 @@ class LayerwiseAdam(keras.optimizers.Adam):
 
     def factor_of(self, variable) -> float:
         """The multiplier this optimizer applies to ``variable`` (one it was built with)."""
-        return float(self._multiplier_values.numpy()[self._get_variable_index(variable)])
+        return float(self._multiplier_values.numpy()[_compat.variable_index(self, variable)])
 
     def update_step(self, gradient, variable, learning_rate):
-        factor = self._multiplier_values[self._get_variable_index(variable)]
+        factor = self._multiplier_values[_compat.variable_index(self, variable)]
         super().update_step(gradient, variable, learning_rate * keras.ops.cast(factor, variable.dtype))
 
     def get_config(self):

@@ -13,7 +13,7 @@ import time
 import keras
 import numpy as np
 
-from . import data, environment, model as models
+from . import _compat, data, environment, model as models
 
 # The target's training set has 10 x labels_per_class images, so batches of 10 are all full:
 # a smaller last batch would make TensorFlow trace the training step a second time.
@@ -126,7 +126,7 @@ def forget_resumed_epoch(model: keras.Model) -> None:
     """Undo a leftover of ``keras.callbacks.BackupAndRestore``: it leaves the epoch it resumed
     from in ``model._initial_epoch``, and Keras 3.15 starts every later ``fit`` of that model
     there, whatever ``initial_epoch`` says (measured in lesson 7). Call it before such a fit."""
-    model._initial_epoch = None
+    _compat.clear_resumed_epoch(model)
 
 
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,

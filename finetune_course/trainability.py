@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from . import _compat
 from .model import get_base
 
 
@@ -91,7 +92,7 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
 
     Keras builds the train step lazily: the first ``fit`` after ``compile`` traces it, the
     trace reads ``model.trainable_weights`` once, and the optimizer is built on that same list
-    (``optimizer._trainable_variables``, private but present since Keras 3.0). Later fits reuse
+    (read with :func:`finetune_course._compat.optimizer_variables`). Later fits reuse
     the trace; ``compile`` throws it away (``model.train_function`` is None right after it).
     So once the train function exists and the optimizer is built, the optimizer's list is what
     ``fit`` updates, whatever the flags say now. Returns::
@@ -110,8 +111,8 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
     Keras asks for a new optimizer instance for a new set of variables.
 
     Raises ``TypeError`` for anything but a Keras model, ``ValueError`` for a model that was
-    never compiled, and ``RuntimeError`` if this Keras version's optimizer has no
-    ``_trainable_variables``.
+    never compiled, and ``_compat.KerasInternalsChanged`` (a ``RuntimeError``) if this Keras
+    version's optimizer no longer says which variables it was built on.
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"Expected a Keras model, got {type(model).__name__}.")
@@ -119,15 +120,10 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
     if not getattr(model, "compiled", False) or optimizer is None:
         raise ValueError(f"Model {model.name!r} has not been compiled, so there is no train step to compare "
                          "its trainable flags with: call model.compile(...) first.")
-    if not hasattr(optimizer, "_trainable_variables") or not hasattr(optimizer, "built"):
-        raise RuntimeError(
-            f"This Keras version ({keras.__version__}) keeps no `_trainable_variables` on its optimizer "
-            f"({type(optimizer).__name__}), so what the compiled train step updates cannot be read; "
-            "the check was written for Keras 3.0-3.15. Recompile after every change of `trainable`.")
     changes = {"unfrozen_not_training": [], "frozen_still_training": []}
     if getattr(model, "train_function", None) is None or not optimizer.built:
         return changes
-    tracked = {id(v): v for v in optimizer._trainable_variables}
+    tracked = {id(v): v for v in _compat.optimizer_variables(optimizer)}
     current = {id(v): v for v in model.trainable_weights}
     changes["unfrozen_not_training"] = [v.path for key, v in current.items() if key not in tracked]
     if not model.run_eagerly:
@@ -234,3 +230,20 @@ def backward_pass_work(model: keras.Model) -> dict[str, int]:
         work["conv_gradients"] += 1
         work["multiply_adds"] += int(height * width * np.prod(kernel_shape))
     return work
+
+
+def optimizer_variables(model: keras.Model) -> list:
+    """The variables ``model``'s optimizer was built on: once ``fit`` has run, what the compiled
+    train step updates, whatever the ``trainable`` flags say now. Empty before the first ``fit``.
+    Keras has no public way to ask; this reads the optimizer's private list (``_compat``)."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"Expected a Keras model, got {type(model).__name__}.")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError(f"Model {model.name!r} has no optimizer: call model.compile(...) first.")
+    return _compat.optimizer_variables(model.optimizer)
+
+
+def unreachable_trainable_warning() -> tuple[str, str] | None:
+    """The two source lines of Keras 3.15's warning for a changed ``trainable``: a ``raise`` and
+    the warning's call right after it, so it never runs. None where Keras has no such warning."""
+    return _compat.unreachable_trainable_warning()

@@ -1,0 +1,60 @@
+"""Facts about one Keras release that the lessons teach but do not compare in nbval outputs.
+
+Each test asserts the quirk on the installed Keras. When an upstream release changes it, the test
+fails with "fixed in Keras X: update lesson N", so the lesson's prose is updated instead of
+silently going stale."""
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from finetune_course import _compat
+
+VERSION = tuple(int(part) for part in keras.__version__.split(".")[:2])
+
+
+def _fixed(lesson, what):
+    return f"fixed in Keras {keras.__version__}: update lesson {lesson} ({what})"
+
+
+def test_lesson_2_the_recompile_warning_never_runs():
+    """Keras 3.15 has a warning for a changed `trainable`, called right after a `raise`; 3.13 and
+    3.14 have none. Either way, unfreezing without recompiling gives no warning."""
+    lines = _compat.unreachable_trainable_warning()
+    if VERSION >= (3, 15):
+        assert lines is not None, _fixed(2, "the warning for a changed `trainable` moved or was removed")
+        assert lines[0] == "raise ValueError(msg)" and "_warn_if_trainable_state_changed()" in lines[1], \
+            _fixed(2, "the warning for a changed `trainable` is no longer right after a raise")
+    else:
+        assert lines is None
+    base = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    base.trainable = False
+    model = keras.Sequential([base, keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 3), "float32")
+    model.fit(x, np.ones((8, 1)), verbose=0)
+    base.trainable = True
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, np.ones((8, 1)), verbose=0)
+    messages = [str(w.message) for w in caught if "trainable" in str(w.message)]
+    assert not messages, _fixed(2, f"Keras now warns: {messages[0]}")
+
+
+def test_lesson_7_backup_and_restore_leaves_the_resumed_epoch_for_later_fits(tmp_path):
+    """Keras 3.15: after a run resumed by BackupAndRestore, a later fit of the same model starts
+    at the resumed epoch whatever `initial_epoch` says (recipes.forget_resumed_epoch undoes it)."""
+    class Disconnect(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("disconnected")
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 3), "float32")
+    with pytest.raises(RuntimeError):
+        model.fit(x, x[:, :1], epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path), Disconnect()])
+    model.fit(x, x[:, :1], epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path)])
+    later = model.fit(x, x[:, :1], initial_epoch=0, epochs=2, verbose=0)
+    assert later.epoch == [], _fixed(7, f"a later fit now trains epochs {later.epoch} instead of none")
