@@ -15,3 +15,12 @@ def pytest_report_header(config):
         return (f"COURSE_SEED={_IGNORED_SEED!r} ignored: stored outputs are the default seed's "
                 "(other seeds: python scripts/check_claims.py --seeds ...)")
     return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Notebook runs (nbval's items) are slow: ``-m "not slow"`` skips them."""
+    import pytest
+
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.slow)

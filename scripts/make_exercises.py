@@ -1,8 +1,8 @@
 """Generate student exercises from the solution notebooks, the nbgrader way.
 
-For every ``solutions/NAME.ipynb`` this writes ``exercises/NAME.ipynb`` with
-the same edits as nbgrader's ``ClearSolutions`` and ``ClearHiddenTests``
-preprocessors:
+For every ``solutions/NAME.ipynb`` this writes ``exercises/NAME.ipynb``,
+cleared by nbgrader's own ``ClearSolutions`` and ``ClearHiddenTests``
+preprocessors (``nbgrader generate_assignment`` runs the same two):
 
 * every region from a ``### BEGIN SOLUTION`` line to the matching
   ``### END SOLUTION`` line (both included) becomes a stub indented like the
@@ -65,95 +65,83 @@ class SolutionNotebookError(ValueError):
     """A solution notebook whose markers or nbgrader metadata are invalid."""
 
 
-def clear_solutions(source: str, stub: str) -> tuple[str, bool]:
-    """Replace each solution region of ``source`` by ``stub``.
+def check_solution_markers(source: str) -> bool:
+    """Whether ``source`` has solution regions; ``ValueError`` on an unmatched or nested marker
+    (nbgrader would then clear the rest of the cell, or nothing, without a word).
 
-    A marker line is one whose stripped text equals the marker (nbgrader's
-    rule); the stub takes the BEGIN line's indentation. Returns the new
-    source and whether any region was replaced. Raises ``ValueError`` on an
-    unmatched or nested marker.
-    """
-    new_lines, begin_line, replaced = [], None, False
+    A marker line is one whose stripped text equals the marker (nbgrader's rule)."""
+    begin_line, found = None, False
     for number, line in enumerate(source.split("\n"), start=1):
         if line.strip() == BEGIN_SOLUTION:
             if begin_line is not None:
                 raise ValueError(f"nested {BEGIN_SOLUTION!r} on line {number}")
-            begin_line, replaced = number, True
-            indent = line[: line.find(BEGIN_SOLUTION)]
-            new_lines += [indent + stub_line for stub_line in stub.split("\n")]
+            begin_line, found = number, True
         elif line.strip() == END_SOLUTION:
             if begin_line is None:
                 raise ValueError(f"{END_SOLUTION!r} on line {number} has no {BEGIN_SOLUTION!r}")
             begin_line = None
-        elif begin_line is None:
-            new_lines.append(line)
+        elif begin_line is None and ("BEGIN SOLUTION" in line or "END SOLUTION" in line):
+            raise ValueError(f"line {line.strip()!r} looks like a solution marker but is not exactly "
+                             f"{BEGIN_SOLUTION!r} or {END_SOLUTION!r}, so the solution would leak")
     if begin_line is not None:
         raise ValueError(f"{BEGIN_SOLUTION!r} on line {begin_line} has no {END_SOLUTION!r}")
-    return "\n".join(new_lines), replaced
+    return found
 
 
-def clear_hidden_tests(source: str) -> tuple[str, bool]:
-    """Remove each hidden-tests region of ``source``.
+def check_hidden_test_markers(source: str) -> bool:
+    """Whether ``source`` has hidden-test regions; ``ValueError`` on an unmatched or nested marker.
 
-    A marker line is any line containing ``BEGIN HIDDEN TESTS`` or
-    ``END HIDDEN TESTS`` (nbgrader's rule). Returns the new source and
-    whether any region was removed. Raises ``ValueError`` on an unmatched or
-    nested marker.
-    """
-    new_lines, begin_line, removed = [], None, False
+    A marker line is any line containing ``BEGIN HIDDEN TESTS`` or ``END HIDDEN TESTS``
+    (nbgrader's rule)."""
+    begin_line, found = None, False
     for number, line in enumerate(source.split("\n"), start=1):
         if BEGIN_HIDDEN_TESTS in line:
             if begin_line is not None:
                 raise ValueError(f"nested {BEGIN_HIDDEN_TESTS!r} on line {number}")
-            begin_line, removed = number, True
+            begin_line, found = number, True
         elif END_HIDDEN_TESTS in line:
             if begin_line is None:
                 raise ValueError(f"{END_HIDDEN_TESTS!r} on line {number} has no {BEGIN_HIDDEN_TESTS!r}")
             begin_line = None
-        elif begin_line is None:
-            new_lines.append(line)
     if begin_line is not None:
         raise ValueError(f"{BEGIN_HIDDEN_TESTS!r} on line {begin_line} has no {END_HIDDEN_TESTS!r}")
-    return "\n".join(new_lines), removed
+    return found
 
 
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     """Return the exercise version of a solution notebook (left unchanged).
 
-    ``name`` labels error messages. Raises ``SolutionNotebookError`` naming
-    the notebook and cell index when markers or nbgrader metadata are wrong.
+    The solution and hidden-test regions are cleared by nbgrader's own ``ClearSolutions`` and
+    ``ClearHiddenTests`` preprocessors, after the stricter checks above. ``name`` labels error
+    messages. Raises ``SolutionNotebookError`` naming the notebook and cell index when markers or
+    nbgrader metadata are wrong.
     """
-    exercise = copy.deepcopy(solution)
-    exercise.metadata.pop("celltoolbar", None)
-    for index, cell in enumerate(exercise.cells):
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    for index, cell in enumerate(solution.cells):
         nbgrader = cell.metadata.get("nbgrader", {})
-        stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
         try:
-            source, replaced = clear_solutions(cell.source, stub)
-            if replaced and not nbgrader.get("solution", False):
+            if check_solution_markers(cell.source) and not nbgrader.get("solution", False):
                 raise ValueError(
                     "has solution markers but no 'nbgrader' metadata with 'solution: true' "
                     "(mark it as an nbgrader 'Autograded answer' or 'Manually graded answer' cell)"
                 )
-            if nbgrader.get("solution", False) and not replaced:
-                source = stub  # nbgrader clears a marker-less solution cell entirely
-            source, _ = clear_hidden_tests(source)
-            if BEGIN_HIDDEN_TESTS in cell.source and not nbgrader.get("grade", False):
+            if check_hidden_test_markers(cell.source) and not nbgrader.get("grade", False):
                 raise ValueError(
                     "has hidden-test markers but no 'nbgrader' metadata with 'grade: true' "
                     "(mark it as an nbgrader 'Autograder tests' cell)"
                 )
-            for line in source.split("\n"):
-                if "BEGIN SOLUTION" in line or "END SOLUTION" in line:
-                    raise ValueError(
-                        f"line {line.strip()!r} looks like a solution marker but is not exactly "
-                        f"{BEGIN_SOLUTION!r} or {END_SOLUTION!r}, so the solution would leak"
-                    )
         except ValueError as error:
             raise SolutionNotebookError(f"{name}, cell {index}: {error}") from None
+    exercise = copy.deepcopy(solution)
+    exercise.metadata.pop("celltoolbar", None)
+    resources = {"language": "python"}
+    exercise, resources = ClearSolutions(code_stub={"python": CODE_STUB}, text_stub=TEXT_STUB,
+                                         enforce_metadata=True).preprocess(exercise, resources)
+    exercise, resources = ClearHiddenTests(enforce_metadata=True).preprocess(exercise, resources)
+    for cell in exercise.cells:
         if cell.cell_type == "markdown":
-            source = COLAB_SOLUTION_LINK.sub(r"\1exercises/\2", source)
-        cell.source = source
+            cell.source = COLAB_SOLUTION_LINK.sub(r"\1exercises/\2", cell.source)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None

@@ -21,6 +21,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
+
 SCRIPT = textwrap.dedent("""
     import json, shutil, sys, tempfile
     import tensorflow as tf

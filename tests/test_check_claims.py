@@ -13,6 +13,8 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 import check_claims  # noqa: E402
 
+pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
+
 SEED_CHECK = 'import os\nseed = int(os.environ["COURSE_SEED"])\nassert seed % 2 == 0, f"odd seed {seed}"'
 
 

@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import make_exercises  # noqa: E402
 import refresh_outputs  # noqa: E402
 
+pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
+
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {

@@ -18,6 +18,8 @@ import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
+
 REPO = Path(__file__).resolve().parent.parent
 LESSON_0 = REPO / "notebooks" / "00_setup_and_tasks.ipynb"
 COURSE_FOLDERS = ("notebooks", "exercises", "solutions")

@@ -5,25 +5,19 @@ the recipe and exercise-check tests) and one quick pretraining run in a subproce
 """
 import hashlib
 import importlib.util
-import os
 import pathlib
 import subprocess
 import sys
 import tomllib
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import keras
+import matplotlib
+import matplotlib.pyplot as plt   # the Agg backend and a quiet TensorFlow: tests/conftest.py
+import numpy as np
+import pytest
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-
-import keras  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import finetune_course as fc  # noqa: E402
-from finetune_course import checks, data, model, plots, recipes  # noqa: E402
+import finetune_course as fc
+from finetune_course import checks, data, model, plots, recipes
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ASSETS = pathlib.Path(fc.__file__).resolve().parent / "assets"
@@ -146,6 +140,7 @@ def test_shipped_digits_are_load_digits_images_and_labels():
     assert x.shape == (N_DIGITS, data.IMAGE_SIZE, data.IMAGE_SIZE, 1) and 0.0 <= x.min() < x.max() <= 1.0
 
 
+@pytest.mark.slow
 def test_export_digits_script_reproduces_the_shipped_file(tmp_path):
     """Maintainers' check: where scikit-learn is installed (the course itself does not need it),
     scripts/export_digits.py writes the shipped file byte for byte."""
@@ -848,6 +843,7 @@ def _asset_state():
     return {path.name: (path.stat().st_mtime_ns, path.read_bytes()) for path in ASSETS.iterdir()}
 
 
+@pytest.mark.slow
 def test_pretrain_script_quick_run_writes_only_to_out(tmp_path):
     shipped = _asset_state()
     out = tmp_path / "base.keras"
@@ -863,6 +859,7 @@ def test_pretrain_script_quick_run_writes_only_to_out(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.json", "base.keras"]
 
 
+@pytest.mark.slow
 def test_pretrain_script_full_run_keeps_shipped_assets(tmp_path, monkeypatch):
     """A full run with --out elsewhere writes its evaluation set next to --out, not into the
     shipped assets. Training is stubbed out: this checks where the script writes."""
