@@ -12,8 +12,11 @@ For every ``notebooks/*.ipynb`` and ``solutions/*.ipynb`` this writes
   (``--branch``, default ``main``);
 * a code cell tagged ``colab-setup``, placed first among the code cells
   (before the imports), which on Colab runs
-  ``%pip install -q "PACKAGE @ git+https://github.com/OWNER/NAME@BRANCH"``,
-  PACKAGE being ``[project] name``. That installs the helper package with its
+  ``%pip install -q "PACKAGE @ git+https://github.com/OWNER/NAME@REF"``,
+  PACKAGE being ``[project] name`` and REF the tag ``v`` + ``[project] version``
+  (or ``--ref``): a class that opened the notebooks in September installs the
+  same course in December, whatever the branch holds by then. Tag that commit
+  and push the tag before handing the notebooks out. That installs the helper package with its
   data and pretrained base (package data) and nothing else: Colab's
   TensorFlow 2.20 and Keras 3.13 satisfy the package's ``keras>=3.13``, so
   pip upgrades nothing. Outside Colab the cell does nothing (``pip install -r
@@ -31,7 +34,8 @@ Usage::
 
     python scripts/colab.py                                      # stamp from pyproject.toml
     python scripts/colab.py --repository https://github.com/OWNER/NAME   # set it, then stamp
-    python scripts/colab.py --branch course-2026                 # links and install from a branch
+    python scripts/colab.py --branch course-2026                 # badges open another branch
+    python scripts/colab.py --ref 1a2b3c4                        # the setup cell installs that commit
     python scripts/colab.py --check                              # write nothing; exit 1 if stale
 
 ``--check`` compares against the same ``--branch``; with no repository
@@ -89,6 +93,7 @@ class Target:
     repository: str  # https://github.com/OWNER/NAME, no .git, no trailing slash
     branch: str
     package: str     # the distribution name, [project] name in pyproject.toml
+    ref: str = ""    # the tag or commit the setup cell installs; the branch if empty
 
     def badge(self, notebook: str) -> str:
         """The badge line opening ``notebook`` (a path relative to the repository root) on Colab."""
@@ -97,13 +102,14 @@ class Target:
         return f"{BADGE_PREFIX}{BADGE_IMAGE})]({link})"
 
     def setup_source(self) -> str:
-        """The setup cell's source: a ``%pip install`` from GitHub, on Colab only."""
+        """The setup cell's source: a ``%pip install`` from GitHub, on Colab only, of ``ref``: the
+        course as it was when the notebooks were stamped, not whatever the branch holds later."""
         return (
             "# Colab only: install the course's helper package (with its data and pretrained base).\n"
             "# On your own machine this cell does nothing: `pip install -r requirements.txt` did it.\n"
             "import sys\n"
             'if "google.colab" in sys.modules:\n'
-            f'    %pip install -q "{self.package} @ git+{self.repository}@{self.branch}"'
+            f'    %pip install -q "{self.package} @ git+{self.repository}@{self.ref or self.branch}"'
         )
 
 
@@ -129,13 +135,14 @@ def parse_branch(branch: str) -> str:
     return branch
 
 
-def read_setting(pyproject_text: str) -> tuple[str | None, str]:
-    """(repository or ``None`` when unset, package name) from pyproject.toml's text."""
+def read_setting(pyproject_text: str) -> tuple[str | None, str, str]:
+    """(repository or ``None`` when unset, package name, version) from pyproject.toml's text."""
     project = tomllib.loads(pyproject_text).get("project", {})
-    if "name" not in project:
-        raise ColabSettingError("pyproject.toml has no [project] name, the package the setup cell installs.")
+    if "name" not in project or "version" not in project:
+        raise ColabSettingError("pyproject.toml has no [project] name and version: the setup cell installs "
+                                "that package, at the tag v<version>.")
     url = project.get("urls", {}).get("Repository")
-    return (None if url is None else parse_repository(url)), project["name"]
+    return (None if url is None else parse_repository(url)), project["name"], project["version"]
 
 
 def set_repository(pyproject_text: str, url: str) -> str:
@@ -300,7 +307,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     mode.add_argument("--repository", metavar="URL",
                       help="set [project.urls] Repository in pyproject.toml to URL, then stamp")
     parser.add_argument("--branch", default=DEFAULT_BRANCH,
-                        help="branch the badges open and the setup cell installs from (default: main)")
+                        help="branch the badges open (default: main)")
+    parser.add_argument("--ref", metavar="TAG_OR_COMMIT",
+                        help="what the setup cell installs (default: the tag v<version> of pyproject.toml; "
+                             "tag that commit before handing the notebooks out)")
     parser.add_argument("--root", type=Path, default=REPO_ROOT, metavar="DIR",
                         help="repository root holding pyproject.toml, notebooks/, solutions/, exercises/")
     return parser.parse_args(argv)
@@ -318,9 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         old_pyproject = pyproject.read_bytes().decode("utf-8")  # line endings kept as they are
         new_pyproject = (set_repository(old_pyproject, args.repository)
                          if args.repository else old_pyproject)
-        repository, package = read_setting(new_pyproject)
+        repository, package, version = read_setting(new_pyproject)
         branch = parse_branch(args.branch)
-        target = Target(repository, branch, package) if repository else None
+        ref = parse_branch(args.ref) if args.ref else f"v{version}"
+        target = Target(repository, branch, package, ref) if repository else None
         if target is None and not args.check:
             raise ColabSettingError(NO_REPOSITORY)
         notebooks = {}
@@ -346,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(stale), file=sys.stderr)
             return 1
         print(f"{len(notebooks)} notebook(s) agree with pyproject.toml"
-              + (f" ({target.repository}, branch {target.branch})" if target else " (no repository)"))
+              + (f" ({target.repository}, branch {target.branch}, installs {target.ref})" if target else " (no repository)"))
         return 0
 
     if new_pyproject != old_pyproject:
@@ -356,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         if new_text != text:
             path.write_text(new_text, encoding="utf-8", newline="\n")
             print(f"wrote {name}")
-    print(f"{len(notebooks)} notebook(s) stamped for {target.repository}, branch {target.branch}")
+    print(f"{len(notebooks)} notebook(s) stamped for {target.repository}, branch {target.branch}; the setup "
+          f"cell installs {target.ref}: tag that commit (git tag {target.ref}) and push the tag")
     return make_exercises.main(["--solutions", str(root / "solutions"),
                                 "--exercises", str(root / "exercises")])
 

@@ -24,7 +24,7 @@ COPIED = ["notebooks/00_setup_and_tasks.ipynb", "notebooks/01_frozen_feature_ext
           "solutions/01_frozen_feature_extraction.ipynb", "solutions/10_review_quiz.ipynb"]
 SOLUTIONS = [name for name in COPIED if name.startswith("solutions/")]
 URL = "https://github.com/course-owner/finetune-course"
-PIP_LINE = 'install -q "finetune-course @ git+https://github.com/course-owner/finetune-course@main"'
+PIP_LINE = 'install -q "finetune-course @ git+https://github.com/course-owner/finetune-course@v0.1.0"'
 
 
 @pytest.fixture
@@ -112,7 +112,10 @@ def test_a_new_repository_or_branch_replaces_badge_and_setup_cell(course):
         [badge] = badges(nb)
         assert badge.endswith(f"/github/new-owner/renamed/blob/v2/{name})")
         [setup] = setup_cells(nb)
-        assert 'git+https://github.com/new-owner/renamed@v2"' in setup.source
+        assert 'git+https://github.com/new-owner/renamed@v0.1.0"' in setup.source   # the version's tag
+    assert run(course, "--ref", "1a2b3c4") == 0   # or a commit
+    assert 'git+https://github.com/new-owner/renamed@1a2b3c4"' in setup_cells(read(course, COPIED[0]))[0].source
+    assert run(course, "--check", "--ref", "1a2b3c4") == 0 and run(course, "--check") == 1
 
 
 def test_a_moved_or_duplicated_setup_cell_is_put_back_once(course):
