@@ -19,6 +19,7 @@ Everything the notebooks share lives here, once:
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 * :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified download (lesson 9);
 * :mod:`.capstone` - MobileNetV2 on a folder of images, the whole recipe, under any tf.distribute strategy (lesson 9).
+* :mod:`.project` - the final project: the digits as an image folder, and its check.
 """
 import os as _os
 

@@ -27,6 +27,21 @@ pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not 
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "11_project_whole_recipe.ipynb": [
+        ("    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+         "    pass\n", "BatchNormalization layers changed"),
+        ('model.compile(optimizer=keras.optimizers.Adam(1e-3),\n'
+         '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])\n',
+         "", "call model.compile(...) again"),
+        ("base.layers[:-7]", "base.layers[:-14]", "unfreeze only the top layers"),
+        ("initial_epoch=10, epochs=40", "epochs=30", "initial_epoch"),
+        ("patience=3, restore_best_weights=True", "patience=3", "put the best epoch's weights back"),
+        ('monitor="val_loss", patience=3', 'monitor="loss", patience=3', "watch the validation loss"),
+        ("keras.layers.Dense(10)]", 'keras.layers.Dense(10, activation="softmax")]', "from_logits must match"),
+        ('test_accuracy = model.evaluate(test, return_dict=True, verbose=0)["accuracy"]', "test_accuracy = 0.95",
+         "set it from model.evaluate"),
+        ("(x / 255.0, y)", "(x, y)", "divide the images by 255"),
+    ],
     "07_monitoring_early_stopping.ipynb": [
         (", restore_best_weights=True", "", "restore_best_weights=True"),
         ('monitor="val_loss"', 'monitor="loss"', 'use monitor="val_loss"'),
