@@ -146,6 +146,22 @@ def check_schedule(steps_per_epoch, schedule, lr_epoch_5, train_images: int, bat
                   "schedule(4 * steps_per_epoch).")
         _fail(f"`lr_epoch_5` is {rate:.4g}, but during the 5th epoch the rate is {want:.4g}: evaluate the "
               "schedule at a step of that epoch, e.g. float(schedule(4 * steps_per_epoch)).")
+    # The rate the optimizer actually uses at every step of epoch 5, read from an optimizer built on
+    # the learner's schedule. Keras computes it in float32, so a number typed in (or computed in
+    # Python's float64) differs from it in the 8th significant digit: only a value read from the
+    # schedule or the optimizer is equal to it exactly.
+    optimizer = keras.optimizers.SGD(learning_rate=schedule)
+    used = set()
+    for step in range(first_step, first_step + batches):
+        optimizer.iterations.assign(step)
+        used.add(float(optimizer.learning_rate))
+    if len(used) != 1:
+        _fail(f"The optimizer's rate changes during epoch 5 ({min(used):.4g} to {max(used):.4g}): the schedule "
+              "should stay constant between its drops (staircase=True).")
+    if rate != used.pop():
+        _fail(f"`lr_epoch_5` is {rate!r}, close to but not exactly the rate the optimizer uses: Keras computes "
+              "it in float32, so it is not a round number. Don't type it or work it out by hand: read it from "
+              "your schedule at a step of the 5th epoch (call the schedule with that step), as the optimizer does.")
     print(f"Well done: {batches} steps per epoch, the rate halves every {period} steps ({epochs_per_halving} "
           f"epochs) and stays constant in between, and during epoch 5 it is {rate:.3g}.")
     return rate
@@ -289,19 +305,46 @@ def check_blocks_unfrozen(base, n, blocks: tuple[int, ...] = (2, 3)) -> int:
     return trainable
 
 
-def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: int = 20) -> float:
+def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: int = 20,
+                              base_before: dict | None = None) -> float:
     """Exercise 6: fine-tune with plain SGD at 0.01 and a squared error, and keep every batch loss
-    finite. ``log`` is the ``diagnostics.BatchLog`` passed to ``fit``. Returns the last batch loss."""
+    finite. ``log`` is the ``diagnostics.BatchLog`` passed to ``fit``; ``base_before`` (optional) is
+    ``snapshot_weights(base)`` taken before ``fit``: then the base must be trainable (BatchNorm
+    aside) and its convolutions must have moved. Returns the last batch loss."""
     model = _require_model(model)
     if log is None:
         _fail("`log` is still None: create `log = diagnostics.BatchLog()` and pass it to `fit` in `callbacks`.")
     if not hasattr(log, "losses"):
         _fail(f"`log` should be a diagnostics.BatchLog that was passed to `fit`, not a {type(log).__name__}.")
     optimizer = getattr(model, "optimizer", None)
-    if not isinstance(optimizer, keras.optimizers.SGD) or not math.isclose(
+    if type(optimizer) is not keras.optimizers.SGD or not math.isclose(
             float(optimizer.learning_rate), 0.01, rel_tol=1e-5):
         _fail("Keep plain SGD at a learning rate of 0.01 (`keras.optimizers.SGD(learning_rate=0.01, ...)`): "
-              "the exercise is to make that rate survive, not to lower it.")
+              "the exercise is to make that rate survive, not to lower it or to change the optimizer.")
+    if float(optimizer.momentum) != 0 or optimizer.nesterov:
+        _fail("Keep plain SGD, without momentum: momentum makes the steps larger, and the exercise is about "
+              "the rate of 0.01 itself.")
+    if base_before is not None:
+        try:
+            base = get_base(model)
+        except ValueError:
+            _fail("Your model does not contain the pretrained `base` from the set-up cell: put it first, "
+                  "then the head.")
+        after = snapshot_weights(base)
+        if set(base_before) != set(after):
+            _fail("The base in your model is not the one from the set-up cell: use `base`, don't load a new one.")
+        frozen = [l.name for l in base.layers if l.weights and not l.trainable
+                  and not isinstance(l, keras.layers.BatchNormalization)]
+        if not base.trainable or frozen:
+            _fail("The base is frozen" + (f" (e.g. layer {frozen[0]!r})" if frozen else "")
+                  + ": the exercise fine-tunes the whole network, where the rate of 0.01 is too high. A frozen "
+                  "base avoids the problem instead of fixing it: re-run the set-up cell, keep the base trainable, "
+                  "and fix the blow-up on the optimizer or between base and head.")
+        bn_paths = {w.path for l in base.layers if isinstance(l, keras.layers.BatchNormalization) for w in l.weights}
+        moved = max((c for path, c in weight_change(base_before, after).items() if path not in bn_paths), default=0.0)
+        if moved == 0:
+            _fail("Not one weight of the base's convolutions moved during `fit`: the exercise fine-tunes the "
+                  "whole network. Keep the base trainable, compile after building the model, then fit.")
     first_bad = log.first_nonfinite_batch
     if first_bad is not None:
         _fail(f"The loss became inf or NaN at batch {first_bad}. Clip the gradients (`clipnorm=1.0` on the "
@@ -355,41 +398,170 @@ def check_layerwise_optimizer(optimizer, model, learning_rate: float = 1e-3, dec
     return rates
 
 
-def check_early_stopping(model, history, early_stopping, val: Split) -> float:
+def _layer_group(path: str) -> str:
+    """'head' or 'block2' for a variable path like 'classifier/pretrained_base/block2_conv1/kernel'."""
+    layer = path.split("/")[-2]
+    return layer.split("_")[0]
+
+
+def check_per_layer_rates(optimizer, model, learning_rate: float = 1e-3, decay: float = 2.6,
+                          seed: int = 0) -> dict[str, float]:
+    """Exercise 8: ``model`` compiled with an optimizer that gives the head ``learning_rate`` and each
+    block of the base ``decay`` times less than the group above it, each group under Adam.
+
+    Measured, not read from the optimizer: one training step on a batch of random images, then the
+    largest change of any weight in each group, which after Adam's first step is that group's rate
+    (lesson 8). The model's weights are put back afterwards. Returns ``{group: measured step}``."""
+    if optimizer is None:
+        _fail("`optimizer` is still None: build it with `keras.optimizers.MultiOptimizer(...)` in the exercise "
+              "cell above and compile `model` with it, then run this cell again.")
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        _fail(f"`optimizer` should be a Keras optimizer (a keras.optimizers.MultiOptimizer), not a "
+              f"{type(optimizer).__name__}.")
+    model = _require_model(model)
+    if not getattr(model, "compiled", False) or model.optimizer is not optimizer:
+        _fail("`model` is not compiled with your `optimizer`: call `model.compile(optimizer=optimizer, loss=...)` "
+              "in the exercise cell, then run this cell again.")
+    if int(optimizer.iterations) != 0:
+        _fail(f"Your optimizer has already taken {int(optimizer.iterations)} steps, and this check measures "
+              "the first one: re-run the exercise cell (it builds fresh optimizers and compiles again), then "
+              "this cell once.")
+    before = snapshot_weights(model)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(size=(10, *model.input_shape[1:])).astype("float32")
+    y = np.arange(10) % model.output_shape[-1]
+    try:
+        model.train_on_batch(x, y)
+    except Exception as error:   # noqa: BLE001 - the learner's code failed: say so in one sentence
+        first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        _fail(f"One training step with your compiled model failed ({type(error).__name__}: {first_line}). "
+              "Does the function you give MultiOptimizer return an optimizer for every trainable variable, "
+              "the head's included?")
+    changes = weight_change(before, snapshot_weights(model))
+    for variable in model.weights:   # put the weights back: the check only measures
+        variable.assign(before[variable.path])
+    try:
+        others = sorted({type(o).__name__ for o in getattr(optimizer, "optimizers", None) or []
+                         if not isinstance(o, keras.optimizers.Adam)})
+    except TypeError:
+        others = []
+    if others:
+        _fail(f"Some groups are trained by {', '.join(others)}, not Adam: the task asks for an Adam per group "
+              "(after Adam's first step a weight moves by its rate; other optimizers move by rate x gradient).")
+    trainable = {v.path for v in model.trainable_variables}
+    groups: dict[str, float] = {}
+    for path, change in changes.items():
+        if path in trainable:
+            group = _layer_group(path)
+            groups[group] = max(groups.get(group, 0.0), change)
+    blocks = sorted(g for g in groups if g.startswith("block"))
+    if "head" not in groups or not blocks:
+        _fail("Either the head or the base is not trainable: keep the base unfrozen (BatchNorm frozen, "
+              "as the set-up cell left it) and compile the model with your optimizer.")
+    order = blocks + ["head"]
+    measured = ", ".join(f"{g} {groups[g]:.3g}" for g in order)
+    expected = {g: learning_rate / decay ** (len(order) - 1 - i) for i, g in enumerate(order)}
+    if all(math.isclose(groups[g], groups["head"], rel_tol=1e-3) for g in order):
+        _fail(f"After one Adam step every group moved by the same amount ({groups['head']:.3g}): all of them "
+              "train at one rate. Give each block its own optimizer with its own learning rate, and let the "
+              "function you pass to MultiOptimizer pick it from the variable's path.")
+    if any(groups[a] > groups[b] * (1 + 1e-3) for a, b in zip(order, order[1:])):
+        _fail(f"Lower groups should learn more slowly, but the largest changes after one step were: {measured}. "
+              f"Going down from the head, divide the rate by {decay} once more for each block.")
+    for group in order:
+        if not math.isclose(groups[group], expected[group], rel_tol=2e-3):
+            _fail(f"After one step the largest change in {group} was {groups[group]:.3g}, but it should be "
+                  f"{expected[group]:.3g} (all groups: {measured}). Is every group's optimizer an Adam at the "
+                  f"rate the task gives it? After Adam's first step a weight moves by its rate; other "
+                  "optimizers move by rate x gradient.")
+    print(f"Well done: measured after one Adam step, the largest weight change per group: {measured}; "
+          f"each block {decay} times slower than the group above it.")
+    return groups
+
+
+def check_early_stopping(model, history, early_stopping, val: Split, initial_epoch: int | None = None,
+                         tune_epochs: int | None = None) -> float:
     """Exercise 7: a fine-tuning run stopped by ``early_stopping``, an ``EarlyStopping`` that watches
     the validation loss and gives back the best epoch's weights. ``val`` is the validation split
-    ``history`` was validated on. Returns the validation loss of ``model``."""
+    ``history`` was validated on. With ``initial_epoch`` (the epochs phase 1 ran), the run must
+    continue phase 1's epoch count and be allowed ``tune_epochs`` epochs. The restored weights are
+    measured: the validation loss of ``model`` must equal the lowest of ``history`` to 1e-5.
+    Returns the validation loss of ``model``."""
     from .recipes import cross_entropy
 
     if early_stopping is None:
         _fail("`early_stopping` is still None: create it with `keras.callbacks.EarlyStopping(...)` in the "
               "exercise cell above and pass it to the fine-tuning run in `callbacks=[early_stopping]`.")
     model = _require_model(model)
-    values = _require_history(history)
+    if history is None:
+        _fail("`history` is still None: keep what the fine-tuning `model.fit(...)` returns, "
+              "e.g. `history = model.fit(...)`.")
+    if not isinstance(history, keras.callbacks.History):
+        _fail(f"`history` should be what `model.fit(...)` returns (a History), not a {type(history).__name__}.")
+    values = history.history
+    params = getattr(history, "params", None) or {}
+    if not values.get("loss"):
+        if initial_epoch is not None and params.get("epochs", 0) <= initial_epoch:
+            _fail(f"The fine-tuning run trained no epoch: `fit` was given epochs={params.get('epochs')}, "
+                  f"not more than initial_epoch={initial_epoch}. With `initial_epoch`, `epochs` is the epoch "
+                  "to stop at, not how many to run.")
+        _fail("`history` holds no training epochs: call `model.fit(...)` with epochs >= 1.")
     if not isinstance(early_stopping, keras.callbacks.EarlyStopping):
         _fail(f"`early_stopping` should be a keras.callbacks.EarlyStopping, not a {type(early_stopping).__name__}.")
     if not values.get("val_loss"):
-        _fail("`history` has no `val_loss`: the run was not validated. Keep the default `validate=True` of "
-              "`recipes.fine_tuned_copy`, so that the validation loss is measured after every epoch.")
+        _fail("`history` has no `val_loss`: the run was not validated. Pass the validation images to `fit` "
+              "(`validation_data=...`), so that the validation loss is measured after every epoch.")
     if early_stopping.monitor != "val_loss":
         _fail(f"`early_stopping` watches {early_stopping.monitor!r}. While the model overfits, the training loss "
               "keeps falling, so it hardly ever stops the run and its 'best' epoch is the most overfitted one: "
               'use monitor="val_loss", which only data the model does not train on can give.')
     if getattr(early_stopping, "best", None) is None:
         _fail("`early_stopping` saw no epoch: pass it to the fine-tuning run, "
-              "`recipes.fine_tuned_copy(..., callbacks=[early_stopping])`, and keep what that call returns.")
+              "`model.fit(..., callbacks=[early_stopping])`, and keep what that call returns.")
+    if initial_epoch is not None:   # phase 2 of a two-phase run: the base must have been fine-tuned
+        try:
+            base = get_base(model)
+        except ValueError:
+            _fail("`model` no longer contains the pretrained base: fine-tune the `model` from phase 1.")
+        frozen = [l.name for l in base.layers if l.weights and not l.trainable
+                  and not isinstance(l, keras.layers.BatchNormalization)]
+        if not base.trainable or frozen:
+            _fail("The base is still frozen" + (f" (e.g. layer {frozen[0]!r})" if frozen else "")
+                  + ": phase 2 fine-tunes it. Set `base.trainable = True`, keep BatchNorm frozen, compile "
+                  "again, then fit.")
+        try:
+            stale = trainability_changed_since_compile(model)
+        except ValueError:
+            stale = {"unfrozen_not_training": ["?"]}
+        if stale["unfrozen_not_training"]:
+            _fail("You unfroze the base but did not compile the model again, so `fit` reused phase 1's train "
+                  "step and trained only the head: compile after changing `trainable`, then fit (lesson 2).")
+        first = (getattr(history, "epoch", None) or [0])[0]
+        if first != initial_epoch:
+            _fail(f"The fine-tuning epochs are numbered from {first}, but phase 1 already ran "
+                  f"{initial_epoch} epochs (0 to {initial_epoch - 1}): continue its count by passing "
+                  "`initial_epoch` to `fit`, so that both phases share one epoch axis and "
+                  "EarlyStopping's `best_epoch` is an epoch of the whole run.")
+        if tune_epochs is not None and params.get("epochs") != initial_epoch + tune_epochs:
+            _fail(f"`fit` was given epochs={params.get('epochs')}: with initial_epoch={initial_epoch}, "
+                  "`epochs` is the epoch to stop at, not how many to run. Allow the fine-tuning run "
+                  f"{tune_epochs} epochs after phase 1.")
     val_losses = values["val_loss"]
-    best_epoch = int(np.argmin(val_losses))
-    best = float(val_losses[best_epoch])
+    epochs = list(getattr(history, "epoch", None) or range(len(val_losses)))
+    best_index = int(np.argmin(val_losses))
+    best_epoch = epochs[best_index]
+    best = float(val_losses[best_index])
     measured = cross_entropy(model, val)
+    restored = math.isclose(measured, best, rel_tol=1e-5, abs_tol=0)
     if not early_stopping.restore_best_weights:
         _fail(f"`model` holds the weights of the last epoch (validation loss {measured:.4f}), not those of the "
-              f"best epoch ({best_epoch + 1}, validation loss {best:.4f}): EarlyStopping keeps the last weights "
-              "unless you pass restore_best_weights=True.")
-    if not math.isclose(measured, best, rel_tol=1e-4):
+              f"best epoch ({best_epoch}, validation loss {best:.4f}): EarlyStopping keeps the last weights "
+              "unless you ask for the best ones: see its `restore_best_weights` argument.")
+    if not restored:
         _fail(f"The validation loss of `model` is {measured:.4f}, but the best epoch of `history` reached "
-              f"{best:.4f}: keep the model and the history returned by the same fine-tuning run, the one "
-              "`early_stopping` was passed to.")
-    print(f"Well done: EarlyStopping watched val_loss, the run ended after {len(val_losses)} epochs, and `model` "
-          f"holds the best epoch's weights (epoch {best_epoch + 1}, validation loss {measured:.3f}).")
+              f"{best:.4f}: keep the model and the history of the same fine-tuning run, the one "
+              "`early_stopping` was passed to, and evaluate nothing else in between.")
+    print(f"Well done: EarlyStopping watched val_loss, the run ended after {len(val_losses)} epochs (epochs "
+          f"{epochs[0]} to {epochs[-1]}), and `model` holds the best epoch's weights (epoch "
+          f"{best_epoch}, validation loss {measured:.3f}, the lowest of the run to 1e-5).")
     return measured

@@ -81,6 +81,42 @@ class LayerwiseAdam(keras.optimizers.Adam):
                 "default_multiplier": self.default_multiplier}
 
 
+def _eager_float(value) -> float:
+    """``float(value)`` for a variable's value, also while Keras builds an optimizer inside a traced
+    function (TensorFlow's ``init_scope`` lifts the read out of the graph)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        with tf.init_scope():
+            return float(value)
+    return float(value)
+
+
+class AdamMultiOptimizer(LayerwiseAdam):
+    """A stand-in for ``keras.optimizers.MultiOptimizer(pick)`` on Keras 3.13 and 3.14, which lack it,
+    for the one case the course uses: ``pick(variable)`` returns a ``keras.optimizers.Adam`` per
+    variable (default betas and epsilon). Each variable is then updated as its Adam would update it,
+    at that Adam's learning rate (a number, not a schedule). Built on :class:`LayerwiseAdam`."""
+
+    def __init__(self, optimizer_map, **kwargs):
+        if not callable(optimizer_map):
+            raise ValueError("AdamMultiOptimizer takes a function that returns an Adam for each variable.")
+        super().__init__(learning_rate=1.0, **kwargs)
+        self.pick = optimizer_map
+
+    def _factors(self, multipliers, default_multiplier):
+        factors = []
+        for variable in _compat.optimizer_variables(self):
+            chosen = self.pick(variable)
+            if type(chosen) is not keras.optimizers.Adam:
+                raise ValueError(f"AdamMultiOptimizer supports Adam only; got {type(chosen).__name__} for "
+                                 f"{variable.path}. Upgrade Keras to 3.15 for keras.optimizers.MultiOptimizer.")
+            if isinstance(chosen._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+                raise ValueError("AdamMultiOptimizer needs each Adam's learning rate as a number, not a schedule.")
+            factors.append(_eager_float(chosen.learning_rate))
+        return factors
+
+
 def base_multipliers(base: keras.Model, factor: float) -> dict[str, float]:
     """``{layer name: factor}`` for every layer of ``base`` that has weights."""
     return {layer.name: float(factor) for layer in base.layers if layer.weights}

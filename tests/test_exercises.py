@@ -43,21 +43,45 @@ WRONG_ANSWERS = {
         ("(x / 255.0, y)", "(x, y)", "divide the images by 255"),
     ],
     "07_monitoring_early_stopping.ipynb": [
-        (", restore_best_weights=True", "", "restore_best_weights=True"),
+        (", restore_best_weights=True", "", "see its `restore_best_weights` argument"),
         ('monitor="val_loss"', 'monitor="loss"', 'use monitor="val_loss"'),
+        ("initial_epoch=initial_epoch,\n                    epochs=initial_epoch + 30",
+         "\n                    epochs=30", "continue its count by passing `initial_epoch`"),
+        ("epochs=initial_epoch + 30", "epochs=30", "`epochs` is the epoch to stop at"),
+        ('model.compile(optimizer=keras.optimizers.Adam(1e-3),   # recompile: trainable changed\n'
+         '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])\n',
+         "", "did not compile the model again"),
+        ("base.trainable = True\n", "", "The base is still frozen"),
     ],
     "10_review_quiz.ipynb": [
-        ('answer_staircase_values = "A"', 'answer_staircase_values = "C"', "The decay compounds"),
-        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Folklore"),
+        ('answer_staircase_values = "B"', 'answer_staircase_values = "A"', "calling it raises TypeError"),
+        ('answer_staircase_values = "B"', 'answer_staircase_values = "C"', "the decay compounds"),
+        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "B"', "Folklore"),
+        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "A"', "That is how plain SGD blows up"),
         ('answer_recompile = "C"', 'answer_recompile = "E"', "is not one of the choices"),
     ],
     "08_discriminative_learning_rates.ipynb": [
-        ("1 / 2.6 ** (4 - block)", "1 / 2.6 ** block", "Lower blocks should learn more slowly"),
-        ("LayerwiseAdam(learning_rate=1e-3,", "LayerwiseAdam(learning_rate=1e-2,", "but it should train at"),
+        ('"block3": 1e-3 / 2.6, "block2": 1e-3 / 2.6 ** 2, "block1": 1e-3 / 2.6 ** 3',
+         '"block3": 1e-3, "block2": 1e-3, "block1": 1e-3', "all of them train at one rate"),
+        ('rates = {"head": 1e-3, "block3": 1e-3 / 2.6, "block2": 1e-3 / 2.6 ** 2, "block1": 1e-3 / 2.6 ** 3}',
+         'rates = {"head": 1e-3 / 2.6 ** 3, "block3": 1e-3 / 2.6 ** 2, "block2": 1e-3 / 2.6, "block1": 1e-3}',
+         "Lower groups should learn more slowly"),
+        ('rates = {"head": 1e-3,', 'rates = {"head": 1e-2,', "the largest change in head was 0.01,"),
+        ("keras.optimizers.Adam(learning_rate=rate)", "keras.optimizers.SGD(learning_rate=rate)",
+         "not Adam"),
+        ("model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))",
+         "", "is not compiled with your `optimizer`"),
     ],
     "06_nan_at_high_learning_rate.ipynb": [
         ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.01)", "clipnorm"),
         ("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.001)", "Keep plain SGD"),
+        ("model = keras.Sequential([base, keras.layers.Dense(1)])\n"
+         "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, clipnorm=1.0)",
+         "base.trainable = False\nmodel = keras.Sequential([base, keras.layers.Dense(1)])\n"
+         "model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01)", "The base is frozen"),
+        ("keras.optimizers.SGD(learning_rate=0.01, clipnorm=1.0)", "keras.optimizers.Adam(learning_rate=0.01)",
+         "Keep plain SGD"),
+        ("clipnorm=1.0)", "clipnorm=1.0, momentum=0.9)", "without momentum"),
     ],
     "04_selective_unfreezing.ipynb": [
         ("N = 14\n", "N = 7\n", "so N = 14"),
@@ -82,6 +106,9 @@ WRONG_ANSWERS = {
         ("staircase=True", "staircase=False", "set staircase=True"),
         ("decay_steps=2 * steps_per_epoch", "decay_steps=2", "not epochs"),
         ("math.ceil(train_images / batch_size)", "train_images // batch_size", "math.ceil"),
+        ("float(schedule(4 * steps_per_epoch))", "0.00025", "Don't type it"),
+        ("float(schedule(4 * steps_per_epoch))", "initial_learning_rate * 0.5 ** 2", "Don't type it"),
+        ("float(schedule(4 * steps_per_epoch))", "float(schedule(5))", "counts optimizer steps, not epochs"),
     ],
 }
 
