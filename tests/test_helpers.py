@@ -540,11 +540,23 @@ def test_environment_report(capsys):
     assert report["keras"] == keras.__version__
     assert report["backend"] == "tensorflow"
     assert report["python"] == ".".join(map(str, sys.version_info[:3]))
-    assert report["device"].startswith("CPU")
-    assert report["where"] == "local Python"
+    gpus = fc.environment.gpu_names()   # what TensorFlow sees here: none on CI, some on a GPU box or Colab
+    assert report["device"] == (f"GPU ({len(gpus)}: {', '.join(gpus)})" if gpus else "CPU (no GPU found)")
+    assert report["where"] == ("Google Colab" if fc.environment.in_colab() else "local Python")
     fc.print_environment()
     assert "keras: " + keras.__version__ in capsys.readouterr().out
 
+
+
+def test_environment_report_on_a_colab_gpu_machine(monkeypatch):
+    """What the report says on Colab with a GPU, whatever this machine has."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(fc.environment, "gpu_names", lambda: ["/physical_device:GPU:0"])
+    report = fc.environment_report()
+    assert report["where"] == "Google Colab"
+    assert report["device"] == "GPU (1: /physical_device:GPU:0)"
 
 # --- recipes ------------------------------------------------------------------------------
 
