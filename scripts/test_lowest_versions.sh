@@ -9,6 +9,7 @@
 #   pytest args are passed on, e.g. -x, -k 05_, or a subset of paths:
 #     scripts/test_lowest_versions.sh "" tests/test_helpers.py notebooks/02_recompile_gotcha.ipynb
 #   TF_SPEC / KERAS_SPEC override the versions: TF_SPEC='tensorflow==2.21.*' scripts/...
+#   PYTHON picks the interpreter the venv is built from, e.g. Colab's: PYTHON=python3.13 scripts/...
 # Exit code: pytest's (or pip's, if the install fails).
 #
 # Time on the course's 2-core CPU: a fresh install takes about 2 minutes with a warm pip cache
