@@ -58,3 +58,13 @@ def test_lesson_7_backup_and_restore_leaves_the_resumed_epoch_for_later_fits(tmp
     model.fit(x, x[:, :1], epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path)])
     later = model.fit(x, x[:, :1], initial_epoch=0, epochs=2, verbose=0)
     assert later.epoch == [], _fixed(7, f"a later fit now trains epochs {later.epoch} instead of none")
+
+
+def test_lesson_5_a_scheduled_learning_rate_is_a_number_not_the_schedule():
+    """Keras 3: `optimizer.learning_rate` evaluates the schedule, so the widely quoted
+    `optimizer.learning_rate(step)` raises TypeError, and LR callbacks that assign a number fail."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    assert not callable(optimizer.learning_rate), _fixed(5, "optimizer.learning_rate is callable again")
+    with pytest.raises(TypeError):
+        optimizer.learning_rate = 1e-4
