@@ -119,7 +119,10 @@ def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tupl
             base = keras.applications.MobileNetV2(input_shape=(*config.image_size, 3), include_top=False,
                                                   weights=config.weights, alpha=config.alpha)
             base.trainable = False
-            x = base(x, training=False)   # BatchNorm in inference mode, frozen or not
+            # training=False keeps BatchNorm in inference mode only while the base is frozen: in Keras 3
+            # fit's training=True overrides it once a layer is trainable (lesson 4, keras-team/keras#20285),
+            # so unfreeze_and_recompile keeps the BatchNorm layers non-trainable instead.
+            x = base(x, training=False)
             x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
             x = keras.layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
             outputs = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
