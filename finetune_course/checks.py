@@ -305,6 +305,226 @@ def check_blocks_unfrozen(base, n, blocks: tuple[int, ...] = (2, 3)) -> int:
     return trainable
 
 
+# --- exercises 1-4: checks that measure what fit did ------------------------------------------
+
+def _require_fitted(history, model, name: str = "model") -> dict:
+    """``history`` must be what ``fit`` on ``model`` returned, with finite losses."""
+    values = _require_history(history)
+    if history.model is not model:
+        _fail(f"`history` is not what `{name}.fit(...)` returned: it comes from training another model. "
+              f"Train `{name}` itself with `{name}.fit(...)` and keep what that call returns.")
+    if not all(np.isfinite(values["loss"])):
+        _fail("The training loss is not finite (inf or NaN): train at a lower learning rate.")
+    return values
+
+
+def _loss_from_logits(model) -> bool | None:
+    """Whether the compiled loss expects logits: True, False, or None when it cannot tell."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, str):
+        return False if "crossentropy" in loss else None
+    config = loss.get_config() if isinstance(loss, keras.losses.Loss) else {}
+    return config.get("from_logits") if isinstance(config.get("from_logits"), bool) else None
+
+
+def _layers_moved(base, before: dict) -> set[str]:
+    """Names of the base's layers at least one of whose weights changed since ``before``."""
+    changes = weight_change(before, snapshot_weights(base))
+    return {layer.name for layer in base.layers
+            if any(changes[weight.path] > 0 for weight in layer.weights)}
+
+
+def check_frozen_head_trained(model, history, base_before: dict, task, min_accuracy: float = 0.8) -> float:
+    """Exercise 1: a frozen pretrained base with a new 10-class head, compiled with a loss that
+    matches the head's outputs, and trained by ``model.fit``. Judged on the validation split;
+    once it passes, the test split is read once, to report. Returns the test accuracy."""
+    model = _require_model(model)
+    _require_history(history)
+    try:
+        base = get_base(model)
+    except ValueError:
+        _fail("Your model does not contain the pretrained base: put `base` (from the set-up cell) first, "
+              "e.g. `keras.Sequential([base, <your head>])`.")
+    if set(base_before) != set(snapshot_weights(base)):
+        _fail("The base in your model is not the one the snapshot was taken of: use the `base` "
+              "loaded in the set-up cell, don't load or build a new one.")
+    values = _require_fitted(history, model)
+    trainable_layers = [layer.name for layer in base.layers if layer.trainable and layer.weights]
+    if base.trainable or trainable_layers:
+        _fail("The base is still trainable" + (f" (e.g. layer {trainable_layers[0]!r})" if trainable_layers else "")
+              + ": freeze it before `compile`, so that `fit` trains only the head.")
+    moved = max_weight_change(base_before, snapshot_weights(base))
+    if moved > 0:
+        _fail(f"The base's weights changed during training (largest change {moved:.3g}), although its flag now "
+              "says frozen: it was still trainable when the model was compiled. Re-run the set-up cell, freeze "
+              "the base first, then build, compile and fit.")
+    outputs = model.output_shape[-1]
+    if outputs != len(TARGET_CLASSES):
+        _fail(f"The head has {outputs} outputs; the target task has {len(TARGET_CLASSES)} classes "
+              "(the digits 0-9), so the last layer needs 10 units.")
+    head = [weight for weight in model.trainable_weights if all(weight is not w for w in base.weights)]
+    if not head:
+        _fail("Nothing in your model is trainable: the new head must be, only the base is frozen.")
+    outputs_val = keras.ops.convert_to_numpy(model(task.val.x, training=False))
+    probabilities = bool(np.all(outputs_val >= 0) and np.allclose(outputs_val.sum(axis=-1), 1, atol=1e-4))
+    from_logits = _loss_from_logits(model)
+    if probabilities and from_logits:
+        _fail("The head outputs probabilities (they are >= 0 and sum to 1: a softmax), but the loss was told "
+              "it receives logits (from_logits=True), so it applies a second softmax and its gradients "
+              "shrink. Either let the last layer output logits, or tell the loss it gets probabilities.")
+    if not probabilities and from_logits is False:
+        _fail("The head outputs logits (any real numbers), but the loss expects probabilities: pass "
+              "`from_logits=True` to the loss, or end the head in a softmax.")
+    losses = values["loss"]
+    if len(losses) > 1 and not losses[-1] < losses[0]:
+        _fail(f"The training loss did not fall (first epoch {losses[0]:.3g}, last {losses[-1]:.3g}): train "
+              "the head with a larger learning rate or for more epochs.")
+    accuracy = float(np.mean(np.argmax(outputs_val, axis=-1) == task.val.y))
+    if accuracy < min_accuracy:
+        _fail(f"Validation accuracy is {accuracy:.3f}, below {min_accuracy}: the head is undertrained. Train "
+              "for more epochs or with a larger learning rate (the head alone can take 1e-2 with Adam).")
+    test_logits = model.predict(task.test.x, verbose=0, batch_size=512)   # read once, after validation passed
+    test_accuracy = float(np.mean(np.argmax(test_logits, axis=-1) == task.test.y))
+    print(f"Well done: the base is frozen and did not move, the head has 10 outputs and trained "
+          f"({len(losses)} epochs, loss {losses[0]:.2f} -> {losses[-1]:.2f}), validation accuracy {accuracy:.2f}. "
+          f"Held-out test accuracy: {test_accuracy:.2f}.")
+    return test_accuracy
+
+
+def check_unfrozen_recompiled_and_fitted(model, history, base_before: dict, max_learning_rate: float = 1e-3) -> float:
+    """Exercise 2: :func:`check_unfrozen_and_recompiled`, and ``history`` must come from
+    ``model.fit`` (not from training another model). Returns the largest base weight change."""
+    model = _require_model(model)
+    _require_fitted(history, model)
+    return check_unfrozen_and_recompiled(model, history, base_before, max_learning_rate=max_learning_rate)
+
+
+def check_rate_chosen_on_validation(tuned, chosen_rate, val_losses, reference, task,
+                                    min_gain: float = 0.1, min_relative_change: float = 1e-3) -> float:
+    """Exercise 3: ``tuned`` is the head-trained ``reference`` fine-tuned (base unfrozen, BatchNorm
+    frozen) at ``chosen_rate``, the rate with the lowest validation loss in
+    ``val_losses`` ({rate: validation loss}, at least two rates). The base must have moved
+    meaningfully (largest relative change of a kernel at least ``min_relative_change``) and the
+    validation loss must be at least ``min_gain`` (a fraction) below the reference's. Only the
+    validation split is read. Returns the validation loss of ``tuned``."""
+    from .recipes import cross_entropy, source_accuracy
+    from .trainability import relative_weight_change
+
+    for name, value in (("tuned", tuned), ("chosen_rate", chosen_rate), ("val_losses", val_losses)):
+        if value is None:
+            _fail(f"`{name}` is still None: set it in the exercise cell above, then run this cell again.")
+    tuned = _require_model(tuned, "tuned")
+    if not isinstance(val_losses, dict) or len(val_losses) < 2:
+        _fail("`val_losses` should be a dict {learning rate: validation loss} with at least two rates: "
+              "fine-tune once per rate and compare them.")
+    try:
+        base = get_base(tuned)
+    except ValueError:
+        _fail("`tuned` does not contain the pretrained base: fine-tune a copy of `frozen_model` "
+              "(`keras.models.clone_model` and `set_weights`).")
+    batchnorm = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    if any(layer.trainable for layer in batchnorm):
+        _fail("BatchNormalization layers in `tuned` are trainable: keep them frozen (lesson 2) after "
+              "unfreezing the base, then compile and fit.")
+    before = snapshot_weights(get_base(reference))
+    relative = relative_weight_change(before, base, contains="kernel")
+    if max(relative.values()) == 0:
+        _fail("Not one weight of `tuned`'s base moved: unfreeze the base before you compile, then fit.")
+    if max(relative.values()) < min_relative_change:
+        _fail(f"The base of `tuned` barely moved (largest relative change of a kernel {max(relative.values()):.1e}): "
+              "at this rate fine-tuning changes nothing. Compare larger learning rates.")
+    bn_moved = [layer.name for layer in batchnorm
+                if any(not np.array_equal(before[w.path], keras.ops.convert_to_numpy(w)) for w in layer.weights)]
+    if bn_moved:
+        _fail(f"BatchNormalization weights of `tuned` changed (e.g. {bn_moved[0]}): they were trainable when "
+              "you compiled. Freeze them after unfreezing the base, then compile and fit.")
+    optimizer = getattr(tuned, "optimizer", None)
+    rate = float(optimizer.learning_rate) if optimizer is not None else None
+    if rate is None or not math.isclose(rate, float(chosen_rate), rel_tol=1e-5):
+        _fail(f"`tuned` was compiled with a learning rate of {rate}, not `chosen_rate` = {chosen_rate}: "
+              "keep the model trained at the rate you chose.")
+    if int(optimizer.iterations) == 0:
+        _fail("`tuned` was compiled but never trained: fit it after compiling it at `chosen_rate`.")
+    measured = cross_entropy(tuned, task.val)
+    recorded = {float(r): v for r, v in val_losses.items()}
+    if float(chosen_rate) not in recorded or not math.isclose(float(recorded[float(chosen_rate)]), measured,
+                                                             rel_tol=1e-3, abs_tol=1e-4):
+        _fail(f"`val_losses[chosen_rate]` is {recorded.get(float(chosen_rate))!r}, but the validation loss of "
+              f"`tuned` is {measured:.4f}: for each rate, record the loss of the model trained at that rate on "
+              "the validation split (`task.val`); validation chooses, the test split is read once, at the end.")
+    best = min(recorded, key=recorded.get)
+    if not math.isclose(best, float(chosen_rate), rel_tol=1e-9):
+        _fail(f"`chosen_rate` is {chosen_rate:g}, but the rate with the lowest validation loss in `val_losses` "
+              f"is {best:g}: choose the rate whose model does best on the validation split.")
+    frozen_loss = cross_entropy(reference, task.val)
+    if not measured <= (1 - min_gain) * frozen_loss:
+        source = source_accuracy(base)
+        _fail(f"Fine-tuning did not lower the validation loss enough: {measured:.4f} against the frozen model's "
+              f"{frozen_loss:.4f} (at least {min_gain:.0%} lower is expected); the base now scores {source:.2f} "
+              "on its source task (0.91 before). If it forgot that much, the rates were too high; otherwise "
+              "too low. Compare other rates.")
+    source = source_accuracy(base)
+    print(f"Well done: chosen on validation, {chosen_rate:g} lowered the validation loss from {frozen_loss:.3f} "
+          f"(frozen) to {measured:.3f}; the base moved (largest relative change {max(relative.values()):.2f}) and "
+          f"keeps a source accuracy of {source:.2f} (0.91 before: lesson 3's trade-off).")
+    return measured
+
+
+def check_last_blocks_fine_tuned(model, history, n, base_before: dict, blocks: tuple[int, ...] = (2, 3)) -> int:
+    """Exercise 4: ``model``'s base with only its last ``n`` layers trainable (the convolutions of
+    ``blocks``), every BatchNormalization layer frozen, recompiled and fitted. Checked by which
+    layers' weights moved during ``fit`` (against ``base_before``), and that ``n`` selects exactly
+    those layers. Returns the number of trainable parameters of the base."""
+    from .trainability import parameter_counts
+
+    if n is None:
+        _fail("`N` is still None: set it to the number of layers, counted from the end, to unfreeze.")
+    model = _require_model(model)
+    _require_history(history)
+    base = get_base(model)
+    count = len(base.layers)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= count:
+        _fail(f"`N` is {n!r}; it should be a whole number of layers, from 1 to {count}.")
+    _require_fitted(history, model)
+    if not base.trainable:
+        _fail("`base.trainable` is False, so nothing in it can train: set `base.trainable = True` first, "
+              "then freeze `base.layers[:-N]`.")
+    try:
+        stale = trainability_changed_since_compile(model)
+    except ValueError:
+        _fail("`model` is not compiled: compile it after setting the `trainable` flags, then fit.")
+    if stale["unfrozen_not_training"] or stale["frozen_still_training"]:
+        _fail("You changed `trainable` flags after the model was compiled, and `fit` ignored the change: "
+              "set every flag first, then `model.compile(...)`, then fit. Re-run the set-up cell first.")
+    batchnorm = {layer.name for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)}
+    moved = _layers_moved(base, base_before)
+    trainable_bn = sorted(name for name in batchnorm if base.get_layer(name).trainable)
+    if trainable_bn or moved & batchnorm:
+        _fail(f"BatchNormalization layers are trainable ({', '.join(trainable_bn or sorted(moved & batchnorm))}): "
+              "freezing `base.layers[:-N]` leaves those in the last N layers trainable. Set `trainable = False` "
+              "on every BatchNormalization layer afterwards, then compile and fit.")
+    if not moved:
+        _fail("Not one base weight moved during `fit`: compile the model after setting the flags, then fit.")
+    wanted = {layer.name for layer in base.layers if layer.weights and layer.name not in batchnorm
+              and layer.name.split("_")[0] in {f"block{b}" for b in blocks}}
+    names = ", ".join(f"block {b}" for b in blocks)
+    if moved != wanted:
+        missing, extra = sorted(wanted - moved), sorted(moved - wanted)
+        _fail("Wrong layers trained" + (f": {', '.join(missing)} did not move" if missing else "")
+              + (f"; {', '.join(extra)} moved but should stay frozen" if extra else "")
+              + f". `base.layers[:-N]` freezes all but the last N layers, and ReLU and pooling layers count "
+              f"too: in the listing above, count how many layers {names} and the final pooling take up.")
+    selected = {layer.name for layer in base.layers[-n:] if layer.weights and layer.name not in batchnorm}
+    if selected != wanted:
+        _fail(f"The right layers trained, but not because of `N` = {n}: `base.layers[-N:]` holds "
+              + (f"{', '.join(sorted(selected))}" if selected else "no layer with weights")
+              + " (BatchNorm aside). Set N so that `base.layers[:-N]` is exactly what you freeze.")
+    trainable = parameter_counts(base)["trainable"]
+    print(f"Well done: fit trained exactly the convolutions of {names} ({trainable:,} trainable parameters), "
+          f"selected by N = {n}; every BatchNormalization layer stayed frozen.")
+    return trainable
+
+
 def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: int = 20,
                               base_before: dict | None = None) -> float:
     """Exercise 6: fine-tune with plain SGD at 0.01 and a squared error, and keep every batch loss

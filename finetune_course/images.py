@@ -80,6 +80,9 @@ def _draw(kind: str, size: int, rng: np.random.Generator, channel: int = 0):
     return img
 
 
+DEMO_MARKER = ".finetune_course_demo"   # top level: not a class folder, and hidden
+
+
 def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int = 0,
                            classes: tuple[str, ...] = DEMO_CLASSES) -> pathlib.Path:
     """Write a small image folder, one sub-folder per class, and return its path.
@@ -88,8 +91,9 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
     ``size`` x ``size`` pixels: a bright pattern (checks, a disc or stripes) at a random position and
     size, on a noisy dark background. Each class also leans towards one colour (red, green, blue),
     the easiest cue there is; even so, a MobileNetV2 with random weights (the offline stand-in
-    for ImageNet weights) transfers little of it to new images in a few epochs (lesson 9). Everything is drawn from ``seed``: the same arguments write the same files. An existing
-    ``path`` is emptied first."""
+    for ImageNet weights) transfers little of it to new images in a few epochs (lesson 9). Everything is drawn from ``seed``: the same arguments write the same files. A folder this
+    function wrote before (it leaves a ``.finetune_course_demo`` marker) is replaced; any other
+    existing, non-empty ``path`` is refused with ``FileExistsError`` and left as it is."""
     if not isinstance(per_class, int) or isinstance(per_class, bool) or per_class < 1:
         raise ValueError(f"per_class must be a positive integer, got {per_class!r}.")
     if not isinstance(size, int) or isinstance(size, bool) or size < 32:
@@ -97,14 +101,18 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
     if len(classes) < 2:
         raise ValueError(f"A classifier needs at least two classes, got {classes!r}.")
     path = pathlib.Path(path)
-    if path.exists():
-        shutil.rmtree(path)
+    if (path / DEMO_MARKER).is_file():
+        shutil.rmtree(path)                  # a demo folder written here before
+    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise FileExistsError(f"{str(path)!r} already exists and is not a demo folder written by this function: "
+                              "pass a new or empty path, so that nothing of yours is overwritten.")
     rng = np.random.default_rng(seed)
     for index, name in enumerate(classes):
         folder = path / name
         folder.mkdir(parents=True)
         for i in range(per_class):
             _draw(name, size, rng, channel=index % 3).save(folder / f"{name}_{i:03d}.png")
+    (path / DEMO_MARKER).write_text("Written by finetune_course.images.make_demo_image_folder; safe to delete.\n")
     return path
 
 

@@ -84,23 +84,46 @@ WRONG_ANSWERS = {
         ("clipnorm=1.0)", "clipnorm=1.0, momentum=0.9)", "without momentum"),
     ],
     "04_selective_unfreezing.ipynb": [
-        ("N = 14\n", "N = 7\n", "so N = 14"),
+        ("N = 14\n", "N = 7\n", "block2_conv1, block2_conv2 did not move"),
+        ("N = 14\n", "N = 18\n", "block1_conv2 moved but should stay frozen"),
         ("for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
          "", "BatchNormalization layers are trainable"),
+        ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n'
+         '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])\n',
+         "", "`fit` ignored the change"),
+        ("N = 14\nbase.trainable = True\nfor layer in base.layers[:-N]:",   # right flags, set another way
+         "N = 7\nbase.trainable = True\nfor layer in base.layers[:8]:", "not because of `N` = 7"),
     ],
     "03_fine_tuning_lower_lr.ipynb": [
-        ("fine_tune_lr = 1e-4", "fine_tune_lr = 1e-3", "forgot too much"),
-        ("source_left = recipes.source_accuracy(fc.get_base(tuned))",
-         "source_left = recipes.source_accuracy(fc.get_base(frozen_model))", "measure it on"),
+        ("for rate in (1e-3, 1e-4):", "for rate in (1e-8, 1e-9):", "barely moved"),
+        ("for rate in (1e-3, 1e-4):", "for rate in (1e-2, 2e-2):", "did not lower the validation loss enough"),
+        ("model.evaluate(task.val.x, task.val.y", "model.evaluate(task.test.x, task.test.y",
+         "on the validation split (`task.val`)"),
+        ("min(val_losses, key=val_losses.get)", "max(val_losses, key=val_losses.get)",
+         "choose the rate whose model does best on the validation split"),
+        ("    base.trainable = True\n", "", "Not one weight of `tuned`'s base moved"),
+        ("    for layer in base.layers:\n        if isinstance(layer, keras.layers.BatchNormalization):\n"
+         "            layer.trainable = False\n", "", "BatchNormalization layers in `tuned` are trainable"),
     ],
     "01_frozen_feature_extraction.ipynb": [
-        ("base.trainable = False\n", "", "base.trainable = False"),
+        ("keras.layers.Dense(10)]", 'keras.layers.Dense(10, activation="softmax")]', "outputs probabilities"),
+        ("loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)", 'loss="sparse_categorical_crossentropy"',
+         "outputs logits"),
+        ("base.trainable = False\n", "", "The base is still trainable"),
         ("keras.layers.Dense(10)", "keras.layers.Dense(45)", "needs 10 units"),
+        ("history = model.fit(task.train.x, task.train.y, batch_size=10, epochs=20, verbose=0)",   # a helper's History
+         "from finetune_course import recipes\n"
+         "_, history = recipes.train_head(task, epochs=20, learning_rate=1e-2, seed=SEED)",
+         "comes from training another model"),
     ],
     "02_recompile_gotcha.ipynb": [
         ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n'
          '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),\n'
          '              metrics=["accuracy"])\n', "", "did not compile the model again"),
+        ("for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+         "", "BatchNormalization layers are trainable"),
+        ("base.trainable = True\n", "", "The base is still frozen"),
+        ("Adam(learning_rate=1e-3)", "Adam(learning_rate=1e-2)", "ten times lower than the head's"),
     ],
     "05_learning_rate_schedules.ipynb": [
         ("staircase=True", "staircase=False", "set staircase=True"),

@@ -28,6 +28,18 @@ def test_demo_folder_is_deterministic_and_valid(tmp_path):
     assert (a / "checks" / "checks_000.png").read_bytes() != (c / "checks" / "checks_000.png").read_bytes()
 
 
+
+def test_demo_folder_replaces_only_what_it_wrote(tmp_path):
+    first = images.make_demo_image_folder(tmp_path / "demo", per_class=2, size=32, seed=0)
+    again = images.make_demo_image_folder(tmp_path / "demo", per_class=1, size=32, seed=0)   # its own: replaced
+    assert sorted(p.name for p in (again / "checks").iterdir()) == ["checks_000.png"] and first == again
+    mine = tmp_path / "mine"
+    (mine / "cats").mkdir(parents=True)
+    (mine / "cats" / "tom.png").write_bytes(b"not yours")
+    with pytest.raises(FileExistsError, match="nothing of yours is overwritten"):
+        images.make_demo_image_folder(mine, per_class=1, size=32)
+    assert (mine / "cats" / "tom.png").read_bytes() == b"not yours" and len(list(mine.rglob("*"))) == 2
+
 def test_demo_folder_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="per_class"):
         images.make_demo_image_folder(tmp_path, per_class=0)
