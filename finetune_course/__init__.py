@@ -20,6 +20,7 @@ Everything the notebooks share lives here, once:
 * :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified download (lesson 9);
 * :mod:`.capstone` - MobileNetV2 on a folder of images, the whole recipe, under any tf.distribute strategy (lesson 9).
 * :mod:`.project` - the final project: the digits as an image folder, and its check.
+* :mod:`.lr_finder` - a learning-rate range test (Smith 2017) as a Keras callback, run on a copy of a model.
 """
 import os as _os
 
