@@ -356,8 +356,8 @@ def check_frozen_head_trained(model, history, base_before: dict, task, min_accur
     moved = max_weight_change(base_before, snapshot_weights(base))
     if moved > 0:
         _fail(f"The base's weights changed during training (largest change {moved:.3g}), although its flag now "
-              "says frozen: it was still trainable when the model was compiled. Re-run the set-up cell, freeze "
-              "the base first, then build, compile and fit.")
+              "says frozen: it was trainable when `fit` built its train step, and a flag changed after that "
+              "needs a new `compile`. Re-run the set-up cell, freeze the base first, then build, compile and fit.")
     outputs = model.output_shape[-1]
     if outputs != len(TARGET_CLASSES):
         _fail(f"The head has {outputs} outputs; the target task has {len(TARGET_CLASSES)} classes "
@@ -494,7 +494,7 @@ def check_last_blocks_fine_tuned(model, history, n, base_before: dict, blocks: t
     except ValueError:
         _fail("`model` is not compiled: compile it after setting the `trainable` flags, then fit.")
     if stale["unfrozen_not_training"] or stale["frozen_still_training"]:
-        _fail("You changed `trainable` flags after the model was compiled, and `fit` ignored the change: "
+        _fail("You changed `trainable` flags after the model was compiled and trained, and `fit` ignored the change: "
               "set every flag first, then `model.compile(...)`, then fit. Re-run the set-up cell first.")
     batchnorm = {layer.name for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)}
     moved = _layers_moved(base, base_before)
