@@ -202,16 +202,15 @@ def check_unfrozen_and_recompiled(model, history, base_before: dict, max_learnin
               f"{len(stale['unfrozen_not_training'])} trainable base variables. Call `model.compile(...)` "
               "(with a new Adam at 1e-3) after changing `trainable` and before `fit`.")
     if stale["frozen_still_training"]:
-        _fail("You froze some layers after compiling the model, and `fit` still trained them "
+        _fail("You froze some layers after the model was compiled and trained, and `fit` still trained them "
               f"({', '.join(stale['frozen_still_training'][:3])} ...). Set every `trainable` flag first, "
               "then compile, then fit: re-run the set-up cell and start again.")
     trainable_bn = [layer.name for layer in batchnorm if layer.trainable]
     if trainable_bn:
         _fail(f"{len(trainable_bn)} BatchNormalization layers are trainable (e.g. {trainable_bn[0]!r}): "
               "keep them frozen, so that they keep the statistics learned in pretraining. After "
-              "`base.trainable = True`, set `trainable = False` on every BatchNormalization layer (or "
-              "call `recipes.freeze_all_but_batchnorm(base)`), then compile again and fit: re-run the "
-              "set-up cell first.")
+              "`base.trainable = True`, set `trainable = False` on every BatchNormalization layer, then "
+              "compile again and fit: re-run the set-up cell first.")
     changes = weight_change(base_before, after)
     bn_paths = {w.path for layer in batchnorm for w in layer.weights}
     moved = max((c for path, c in changes.items() if path not in bn_paths), default=0.0)
