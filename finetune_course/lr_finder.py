@@ -86,17 +86,20 @@ class LRRangeTest(keras.callbacks.Callback):
         """Two common readings of the curve, both from the smoothed loss:
 
         * ``"steepest"``: the rate where the loss falls fastest per factor of rate (the most negative
-          slope of the smoothed loss against log(rate)); fastai's default in recent versions;
+          slope of the smoothed loss against log(rate)), looked for between the end of the smoothing's
+          warm-up (the first tenth of the sweep) and the lowest loss; fastai's default in recent versions;
         * ``"min_over_10"``: the rate of the lowest smoothed loss, divided by 10 (fastai's older rule).
         """
         smoothed = np.asarray(self.smoothed, dtype=float)
         finite = np.flatnonzero(np.isfinite(smoothed))
-        if len(finite) < 3:
-            raise ValueError("The range test recorded fewer than 3 finite losses: start it at a smaller min_lr.")
+        if len(finite) < 5:
+            raise ValueError("The range test recorded fewer than 5 finite losses: start it at a smaller min_lr.")
         rates, values = np.asarray(self.rates)[finite], smoothed[finite]
+        lowest = int(np.argmin(values))
+        start = min(max(1, self.steps // 10), max(lowest - 1, 0))
         slopes = np.gradient(values, np.log(rates))
-        return {"steepest": float(rates[int(np.argmin(slopes))]),
-                "min_over_10": float(rates[int(np.argmin(values))] / 10)}
+        steepest = start + int(np.argmin(slopes[start:lowest + 1]))
+        return {"steepest": float(rates[steepest]), "min_over_10": float(rates[lowest] / 10)}
 
 
 def _has_schedule(optimizer) -> bool:
