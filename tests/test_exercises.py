@@ -27,6 +27,12 @@ pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not 
 # For each exercise: (text in the solution cell, what a plausible wrong answer puts there instead,
 # a phrase the check's message must contain).
 WRONG_ANSWERS = {
+    "06b_finding_the_learning_rate.ipynb": [
+        ('chosen_lr = range_test.suggestion()["min_over_10"]', "chosen_lr = range_test.rates[-1]", "too close to where the loss blew up"),
+        ('chosen_lr = range_test.suggestion()["min_over_10"]', "chosen_lr = 1e-5", "too slow"),
+        ("base.trainable = False\n", "", "only the head should be trainable"),
+        ("keras.optimizers.SGD(learning_rate=1e-3, momentum=0.9)", "keras.optimizers.Adam(1e-3)", "momentum 0.9"),
+    ],
     "11_project_whole_recipe.ipynb": [
         ("    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
          "    pass\n", "BatchNormalization layers changed"),
