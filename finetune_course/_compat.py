@@ -81,3 +81,16 @@ def unreachable_trainable_warning() -> tuple[str, str] | None:
             return line.strip(), source[i + 1].strip()
     raise _changed("`Trainer._assert_compile_called` no longer raises `ValueError(msg)`",
                    "update lesson 2's section on the missing warning.")
+
+
+def has_learning_rate_schedule(optimizer: keras.optimizers.Optimizer) -> bool:
+    """Whether ``optimizer`` was built with a learning-rate schedule rather than a number
+    (``optimizer._learning_rate``: the public ``learning_rate`` evaluates the schedule and hides it,
+    and ``get_config()`` reads the rate's value, which fails inside a traced function, where Keras
+    builds optimizers)."""
+    try:
+        setting = optimizer._learning_rate
+    except AttributeError:
+        raise _changed(f"{type(optimizer).__name__} keeps no `_learning_rate`",
+                       "a schedule can no longer be told from a number; update has_learning_rate_schedule.") from None
+    return isinstance(setting, keras.optimizers.schedules.LearningRateSchedule)

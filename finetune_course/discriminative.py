@@ -111,7 +111,7 @@ class AdamMultiOptimizer(LayerwiseAdam):
             if type(chosen) is not keras.optimizers.Adam:
                 raise ValueError(f"AdamMultiOptimizer supports Adam only; got {type(chosen).__name__} for "
                                  f"{variable.path}. Upgrade Keras to 3.15 for keras.optimizers.MultiOptimizer.")
-            if isinstance(chosen._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+            if _compat.has_learning_rate_schedule(chosen):
                 raise ValueError("AdamMultiOptimizer needs each Adam's learning rate as a number, not a schedule.")
             factors.append(_eager_float(chosen.learning_rate))
         return factors

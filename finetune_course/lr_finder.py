@@ -109,9 +109,9 @@ class LRRangeTest(keras.callbacks.Callback):
 
 
 def _has_schedule(optimizer) -> bool:
-    """Whether ``optimizer`` was built with a learning-rate schedule (its config then holds the
-    schedule's own config, a dict, where a float rate is a number)."""
-    return isinstance(optimizer.get_config().get("learning_rate"), dict)
+    from . import _compat
+
+    return _compat.has_learning_rate_schedule(optimizer)
 
 
 def lr_range_test(model: keras.Model, data, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 100,

@@ -83,7 +83,7 @@ def test_no_private_keras_outside_the_compat_module():
     import re
 
     root = pathlib.Path(__file__).resolve().parents[1]
-    private = re.compile(r"keras\.src|\b(?:model|optimizer|layer|base|classifier|variable|opt)\w*\.(?:_[a-z]\w*)")
+    private = re.compile(r"keras\.src|\b(?:model|optimizer|layer|base|classifier|variable|opt|chosen|copy|twin)\w*\.(?:_[a-z]\w*)")
     offenders = []
     for path in sorted([*root.glob("notebooks/*.ipynb"), *root.glob("solutions/*.ipynb")]):
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
@@ -95,3 +95,9 @@ def test_no_private_keras_outside_the_compat_module():
                          if not line.lstrip().startswith("#") and "``" not in line)   # prose may name them
         offenders += [f"{path.name}: {m.group(0)}" for m in private.finditer(code)]
     assert not offenders, offenders
+
+
+def test_has_learning_rate_schedule_tells_a_schedule_from_a_number():
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=10, decay_rate=0.5)
+    assert _compat.has_learning_rate_schedule(keras.optimizers.Adam(schedule))
+    assert not _compat.has_learning_rate_schedule(keras.optimizers.Adam(1e-3))
