@@ -42,50 +42,6 @@ def _require_history(history) -> dict:
     return history.history
 
 
-def check_frozen_feature_extractor(model, history, base_before: dict, test: Split,
-                                   min_accuracy: float = 0.8) -> float:
-    """Exercise 1: a frozen pretrained base with a new 10-class head, trained.
-
-    ``base_before`` is ``snapshot_weights(base)`` taken before training. Returns the
-    test accuracy.
-    """
-    model = _require_model(model)
-    _require_history(history)
-    try:
-        base = get_base(model)
-    except ValueError:
-        _fail("Your model does not contain the pretrained base: put `base` (from "
-              "`fc.load_pretrained_base()`) first, e.g. `keras.Sequential([base, <your head>])`.")
-    if set(base_before) != set(snapshot_weights(base)):
-        _fail("The base in your model is not the one the snapshot was taken of: use the `base` "
-              "loaded in the set-up cell, don't load or build a new one.")
-    trainable_layers = [layer.name for layer in base.layers if layer.trainable and layer.weights]
-    if base.trainable or trainable_layers:
-        _fail("The base is still trainable" + (f" (e.g. layer {trainable_layers[0]!r})" if trainable_layers else "")
-              + ": set `base.trainable = False` before `compile`, so that `fit` trains only the head.")
-    moved = max_weight_change(base_before, snapshot_weights(base))
-    if moved > 0:
-        _fail(f"The base's weights changed during training (largest change {moved:.3g}): it was trainable "
-              "when the model was compiled. Reload the base, set `base.trainable = False`, then compile "
-              "and fit again.")
-    outputs = model.output_shape[-1]
-    if outputs != len(TARGET_CLASSES):
-        _fail(f"The head has {outputs} outputs; the target task has {len(TARGET_CLASSES)} classes "
-              "(the digits 0-9), so the last layer needs 10 units.")
-    if not model.trainable_weights:
-        _fail("Nothing in your model is trainable: the new head must be, only the base is frozen.")
-    logits = model.predict(test.x, verbose=0, batch_size=512)
-    accuracy = float(np.mean(np.argmax(logits, axis=-1) == test.y))
-    if accuracy < min_accuracy:
-        _fail(f"Test accuracy is {accuracy:.3f}, below {min_accuracy}: the head is undertrained. Train "
-              "for more epochs or with a larger learning rate (the head alone can take 1e-2 with Adam), "
-              "and check that the last layer outputs logits with a loss using from_logits=True (or "
-              "softmax with from_logits=False).")
-    print(f"Well done: the base is frozen and did not move, the head has 10 outputs, "
-          f"test accuracy {accuracy:.2f}.")
-    return accuracy
-
-
 def check_schedule(steps_per_epoch, schedule, lr_epoch_5, train_images: int, batch_size: int,
                    initial_learning_rate: float = 1e-3, epochs_per_halving: int = 2) -> float:
     """Exercise 5: a staircase schedule that halves the learning rate every ``epochs_per_halving``
@@ -232,76 +188,6 @@ def check_unfrozen_and_recompiled(model, history, base_before: dict, max_learnin
     print(f"Well done: the model was recompiled after unfreezing, the base's convolutions moved "
           f"(largest change {moved:.2g}) and BatchNorm stayed frozen.")
     return moved
-
-
-def check_forgetting_budget(tuned, source_left, frozen_model, task, min_source: float = 0.8) -> float:
-    """Exercise 3: fine-tune so that the validation loss is lower than the frozen model's while the
-    base keeps a source accuracy of at least ``min_source``. The choice is judged on the validation
-    split only; once it passes, the test split is read once, to report. Returns the test accuracy."""
-    from .recipes import accuracy, cross_entropy, source_accuracy
-
-    tuned = _require_model(tuned, "tuned")
-    if source_left is None:
-        _fail("`source_left` is still None: measure it with "
-              "`source_left = recipes.source_accuracy(fc.get_base(tuned))`.")
-    if tuned is frozen_model:
-        _fail("`tuned` is the frozen model itself: fine-tune a copy with "
-              "`tuned, history = recipes.fine_tuned_copy(frozen_model, task, ...)`.")
-    base = get_base(tuned)
-    if max_weight_change(snapshot_weights(get_base(frozen_model)), snapshot_weights(base)) == 0:
-        _fail("The base of `tuned` is exactly the frozen one: it was not fine-tuned. Use "
-              "`recipes.fine_tuned_copy(frozen_model, task, epochs=10, learning_rate=..., seed=...)`.")
-    measured = source_accuracy(base)
-    if not isinstance(source_left, (float, int, np.floating)) or not math.isclose(float(source_left), measured,
-                                                                                  abs_tol=1e-6):
-        _fail(f"`source_left` is {source_left!r}, but the source accuracy of your fine-tuned base is "
-              f"{measured:.3f}: measure it on `fc.get_base(tuned)` after fine-tuning.")
-    if measured < min_source:
-        _fail(f"The fine-tuned base keeps a source accuracy of {measured:.2f}, below the {min_source} you "
-              "must keep: it forgot too much. Fine-tune at a lower learning rate (forgetting grows with "
-              "the rate, lesson 3), or for fewer epochs, and measure again.")
-    frozen_loss, tuned_loss = cross_entropy(frozen_model, task.val), cross_entropy(tuned, task.val)
-    if not tuned_loss < frozen_loss:
-        _fail(f"Fine-tuning did not lower the validation loss ({tuned_loss:.4f}, frozen model "
-              f"{frozen_loss:.4f}). Use a learning rate between the ones that forget too much and "
-              "the ones that change nothing, and train for about 10 epochs.")
-    test_accuracy = accuracy(tuned, task.test)   # read once, for the setting validation accepted
-    print(f"Well done: validation loss {tuned_loss:.3f} (frozen model {frozen_loss:.3f}), source accuracy "
-          f"kept {measured:.2f} (at least {min_source}). Held-out test accuracy of your model: {test_accuracy:.3f}.")
-    return test_accuracy
-
-
-def check_blocks_unfrozen(base, n, blocks: tuple[int, ...] = (2, 3)) -> int:
-    """Exercise 4: exactly the convolutions of ``blocks`` trainable, every BatchNormalization layer
-    frozen, via ``base.layers[:-n]``. Returns the number of trainable parameters."""
-    from .trainability import parameter_counts
-
-    if n is None:
-        _fail("`N` is still None: set it to the number of layers, counted from the end, to unfreeze.")
-    if not isinstance(base, keras.Model):
-        _fail(f"`base` should be the pretrained base (a keras.Model), not a {type(base).__name__}.")
-    if not base.trainable:
-        _fail("`base.trainable` is False, so nothing in it can train: set `base.trainable = True` first, "
-              "then freeze `base.layers[:-N]`.")
-    trainable_bn = [l.name for l in base.layers if isinstance(l, keras.layers.BatchNormalization) and l.trainable]
-    if trainable_bn:
-        _fail(f"BatchNormalization layers are trainable ({', '.join(trainable_bn)}): the idiom unfreezes them "
-              "along with the convolutions. Set `trainable = False` on every BatchNormalization layer afterwards.")
-    wanted = {l.name for l in base.layers if l.weights and l.name.split("_")[0] in {f"block{b}" for b in blocks}
-              and not isinstance(l, keras.layers.BatchNormalization)}
-    unfrozen = {l.name for l in base.layers if l.weights and l.trainable}
-    if unfrozen != wanted:
-        missing, extra = sorted(wanted - unfrozen), sorted(unfrozen - wanted)
-        position = {l.name: i for i, l in enumerate(base.layers)}
-        first = min(position[name] for name in wanted)
-        _fail("Wrong layers unfrozen" + (f": {', '.join(missing)} should train" if missing else "")
-              + (f"; {', '.join(extra)} should stay frozen" if extra else "")
-              + f". `base.layers[:-N]` counts layers from the end, pooling and ReLU layers included: "
-              f"block {blocks[0]} starts at layer {first} of {len(base.layers)}, so N = {len(base.layers) - first}.")
-    trainable = parameter_counts(base)["trainable"]
-    print(f"Well done: the convolutions of blocks {', '.join(map(str, blocks))} are unfrozen "
-          f"({trainable:,} trainable parameters), every BatchNormalization layer is frozen.")
-    return trainable
 
 
 # --- exercises 1-4: checks that measure what fit did ------------------------------------------
@@ -580,41 +466,6 @@ def check_finite_at_high_rate(model, log, epochs: int = 2, batches_per_epoch: in
     print(f"Well done: {expected} batches at SGD 0.01, every loss finite; the loss fell from "
           f"{log.losses[0]:.3g} to {last_epoch:.3g} (last epoch's mean).")
     return log.losses[-1]
-
-
-def check_layerwise_optimizer(optimizer, model, learning_rate: float = 1e-3, decay: float = 2.6) -> dict[str, float]:
-    """Exercise 8: an optimizer that trains the head at ``learning_rate`` and each block of the base
-    ``decay`` times more slowly than the group above it. Returns ``{variable path: rate}``."""
-    if optimizer is None:
-        _fail("`optimizer` is still None: build it with `discriminative.LayerwiseAdam(learning_rate=..., "
-              "multipliers=...)`.")
-    if not hasattr(optimizer, "factor_of"):
-        _fail(f"`optimizer` should be a discriminative.LayerwiseAdam, not a {type(optimizer).__name__}: it is the "
-              "optimizer whose per-layer rates this check can read.")
-    model = _require_model(model)
-    if not optimizer.built:
-        optimizer.build(model.trainable_variables)
-    base_rate = float(optimizer.learning_rate)
-    blocks = sorted({int(v.path.split("/")[-2][len("block")]) for v in model.trainable_variables
-                     if v.path.split("/")[-2].startswith("block")})
-    rates, expected = {}, {}
-    for variable in model.trainable_variables:
-        layer = variable.path.split("/")[-2]
-        rates[variable.path] = base_rate * optimizer.factor_of(variable)
-        groups_below_head = 0 if layer == "head" else len(blocks) + 1 - int(layer[len("block")])
-        expected[variable.path] = learning_rate / decay ** groups_below_head
-    block_rate = {b: max(r for p, r in rates.items() if p.split("/")[-2].startswith(f"block{b}_")) for b in blocks}
-    if any(block_rate[a] > block_rate[b] * (1 + 1e-6) for a, b in zip(blocks, blocks[1:])):
-        _fail("Lower blocks should learn more slowly, but " + ", ".join(f"block{b} trains at {block_rate[b]:.3g}"
-              for b in blocks) + f". Divide by {decay} once more for each block further below the head.")
-    for path, rate in rates.items():
-        if not math.isclose(rate, expected[path], rel_tol=1e-4):
-            _fail(f"`{path}` would train at {rate:.3g}, but it should train at {expected[path]:.3g}: the head at "
-                  f"{learning_rate:g}, block 3 at {learning_rate:g} / {decay}, block 2 at {learning_rate:g} / "
-                  f"{decay}**2, block 1 at {learning_rate:g} / {decay}**3.")
-    print("Well done: head at {:.3g}, ".format(learning_rate)
-          + ", ".join(f"block{b} at {block_rate[b]:.3g}" for b in reversed(blocks)) + ".")
-    return rates
 
 
 def _layer_group(path: str) -> str:
