@@ -77,7 +77,7 @@ def skip_graph_optimizer(skip: bool = True) -> bool:
     before running it the first time: it folds constants, fuses ops and changes memory layouts.
     That pays off on a large network or a GPU. On the course's small convnet on a 2-core CPU it
     costs about 2 s per traced training step, the steps run no slower without it and the results
-    are the same (``tests/test_helpers.py``), so lessons 0-8 and the solutions call this in their
+    are the same (``tests/test_environment.py``), so lessons 0-8 and the solutions call this in their
     setup cell; lesson 9's MobileNetV2 keeps it. It affects functions traced after the call; with
     another backend than TensorFlow it does nothing."""
     if not isinstance(skip, bool):

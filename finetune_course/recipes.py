@@ -164,7 +164,7 @@ def features(base: keras.Model, split: data.Split) -> data.Split:
 # head alone and 4-6 s for the whole network on a laptop CPU, several times the training itself
 # on a few hundred images. Loading weights into an already compiled model and resetting its
 # optimizer to its initial state (learning rate included) is exactly what a freshly compiled
-# model starts from; tests/test_helpers.py checks that the results are bit-identical.
+# model starts from; tests/test_recipes.py checks that the results are bit-identical.
 
 def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
              validate: bool = True, seed: int | None = None) -> keras.callbacks.History:
@@ -172,7 +172,7 @@ def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learni
 
     A frozen base is a fixed function, so its features are computed once and the head is fitted
     on them: the same computation as ``fit`` on the whole model with the base frozen, without
-    running the base over the images every epoch (``tests/test_helpers.py`` checks that both
+    running the base over the images every epoch (``tests/test_recipes.py`` checks that both
     give the same head). ``seed`` fixes the shuffle order (see :func:`fit`).
     """
     base = models.get_base(classifier)
@@ -293,7 +293,7 @@ def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
     (all if None) unfrozen, BatchNorm excepted, with a ``LayerwiseAdam``.
 
     A LayerwiseAdam whose multipliers are all 1 (as it starts) computes exactly Adam's steps, since
-    ``rate * 1.0 == rate``; ``tests/test_helpers.py`` checks the weights are bit-identical. With it,
+    ``rate * 1.0 == rate``; ``tests/test_recipes.py`` checks the weights are bit-identical. With it,
     plain fine-tuning and discriminative rates (:func:`train_discriminative`) share one compiled
     model, so the training step of the whole network is traced once, not once per recipe."""
     from .discriminative import LayerwiseAdam
