@@ -6,6 +6,7 @@ Everything the notebooks share lives here, once:
   (real handwritten digits, few labels per class);
 * :mod:`.model` - the pretrained base, and classifiers with a new head on it;
 * :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune);
+* :mod:`.speed` - what the recipes cache to run in seconds (compiled models, traced twins), and why results stay the same;
 * :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift, and a
   guard against training a model whose trainability changed since it was compiled;
 * :mod:`.environment` - seeds, determinism and an environment report;
@@ -35,9 +36,21 @@ from .model import (build_base, build_classifier, compile_classifier, get_base, 
 from .trainability import (RecompileGuard, RecompileNeededError, backward_pass_work, base_weight_change,  # noqa: E402
                            check_compiled_trainability, layer_rows, max_weight_change, optimizer_variables,
                            parameter_counts, print_layer_table, relative_weight_change, snapshot_weights,
-                           trainability_changed_since_compile, unreachable_trainable_warning, weight_change)
+                           trainability_changed_since_compile, unfreeze_all_but_batchnorm, unfreeze_last,
+                           unreachable_trainable_warning, weight_change)
 from .schedules import OffsetSchedule  # noqa: E402
 from .images import (DownloadError, ImageFolderError, check_image_folder, fetch_dataset,  # noqa: E402
                      make_demo_image_folder)
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [   # the names above, and only those: `from finetune_course import *` brings no module name
+    "SOURCE_CLASSES", "TARGET_CLASSES", "as_dataset", "load_source_eval", "load_target",
+    "load_task", "make_source", "course_seed", "environment_report", "print_environment",
+    "set_seeds", "skip_graph_optimizer", "build_base", "build_classifier", "compile_classifier",
+    "get_base", "copy_classifier", "load_pretrained_base", "load_source_model", "RecompileGuard",
+    "RecompileNeededError", "backward_pass_work", "base_weight_change",
+    "check_compiled_trainability", "layer_rows", "max_weight_change", "optimizer_variables",
+    "parameter_counts", "print_layer_table", "relative_weight_change", "snapshot_weights",
+    "trainability_changed_since_compile", "unfreeze_all_but_batchnorm", "unfreeze_last",
+    "unreachable_trainable_warning", "weight_change", "OffsetSchedule", "DownloadError",
+    "ImageFolderError", "check_image_folder", "fetch_dataset", "make_demo_image_folder",
+]

@@ -5,62 +5,19 @@ multi-seed comparisons call these so the code lives in one place.
 """
 from __future__ import annotations
 
-import collections
 import functools
-import re
 import time
 
 import keras
 import numpy as np
 
-from . import _compat, data, environment, model as models
+from . import _compat, data, environment, model as models, speed
+from .speed import predict  # noqa: F401  (recipes.predict, as the tests and lessons call it)
+from .trainability import unfreeze_all_but_batchnorm, unfreeze_last  # noqa: F401  (recipes.unfreeze_last, as lessons say)
 
 # The target's training set has 10 x labels_per_class images, so batches of 10 are all full:
 # a smaller last batch would make TensorFlow trace the training step a second time.
 BATCH_SIZE = 10
-# The recipes below run this many batches per call into TensorFlow (compile's steps_per_execution):
-# with a network this small, the per-call overhead otherwise costs more than the arithmetic.
-STEPS_PER_EXECUTION = 10
-
-
-def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """``model(x, training=False)`` as a NumPy array.
-
-    Called eagerly, a Keras model runs its ops one by one; traced, the same arithmetic runs about
-    twice as fast on a CPU, but tracing costs more than one evaluation of a thousand images. So
-    the first evaluation of an architecture runs eagerly, and from the second on, models with
-    that architecture (``to_json()``, trainable flags aside: they do not change inference) share
-    one traced copy, into which each call loads the model's weights. The lessons evaluate dozens
-    of fine-tuned copies of one architecture this way."""
-    key = _architecture_key(model)
-    _evaluations[key] += 1
-    if _evaluations[key] == 1:
-        return keras.ops.convert_to_numpy(model(x, training=False))
-    twin, run = _traced_twin(key, tuple(model.input_shape[1:]))
-    twin.set_weights(model.get_weights())
-    return run(np.asarray(x, dtype="float32")).numpy()
-
-
-_evaluations: collections.Counter = collections.Counter()
-
-
-def _architecture_key(model: keras.Model) -> str:
-    """``model.to_json()`` with what does not change inference made equal: trainable flags, and
-    the number Keras appends to an automatically named input layer (``input_layer_3``)."""
-    architecture = model.to_json().replace('"trainable": false', '"trainable": true')
-    input_names = set(re.findall(r'"input_layer_\d+"', architecture))
-    if len(input_names) == 1:   # one input: renaming it everywhere keeps the wiring
-        architecture = architecture.replace(input_names.pop(), '"input_layer"')
-    return architecture
-
-
-@functools.lru_cache(maxsize=8)
-def _traced_twin(architecture: str, input_shape: tuple):
-    import tensorflow as tf
-
-    twin = keras.models.model_from_json(architecture)
-    signature = [tf.TensorSpec((None, *input_shape), tf.float32)]
-    return twin, tf.function(lambda x: twin(x, training=False), input_signature=signature)
 
 
 def accuracy(model: keras.Model, split: data.Split) -> float:
@@ -83,30 +40,6 @@ def source_accuracy(base: keras.Model) -> float:
 def _source_head_weights() -> tuple[np.ndarray, np.ndarray]:
     kernel, bias = models.load_source_model().get_layer("source_head").get_weights()
     return kernel, bias
-
-
-def freeze_all_but_batchnorm(base: keras.Model) -> keras.Model:
-    """Unfreeze ``base`` except its BatchNormalization layers (which then keep their statistics).
-
-    Every layer's flag is set explicitly: ``base.trainable = True`` on a base that is already
-    trainable does not unfreeze layers frozen one by one earlier."""
-    base.trainable = True
-    for layer in base.layers:
-        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)
-    return base
-
-
-def unfreeze_last(base: keras.Model, n: int) -> keras.Model:
-    """Make only the last ``n`` layers of ``base`` trainable, BatchNormalization layers excepted
-    (they stay frozen, see :func:`freeze_all_but_batchnorm`). Returns ``base``."""
-    layer_count = len(base.layers)
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= layer_count:
-        raise ValueError(f"n must be an integer from 1 to {layer_count} (the base has {layer_count} layers), "
-                         f"got {n!r}. To freeze the whole base, set base.trainable = False instead.")
-    freeze_all_but_batchnorm(base)
-    for layer in base.layers[:-n]:
-        layer.trainable = False
-    return base
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -159,12 +92,8 @@ def features(base: keras.Model, split: data.Split) -> data.Split:
 
 
 # --- the recipes ---------------------------------------------------------------------------
-# Each recipe trains with a fresh Adam, and all of them share the code below that trains a
-# *reused* compiled model: compiling and tracing a training step costs about a second for the
-# head alone and 4-6 s for the whole network on a laptop CPU, several times the training itself
-# on a few hundred images. Loading weights into an already compiled model and resetting its
-# optimizer to its initial state (learning rate included) is exactly what a freshly compiled
-# model starts from; tests/test_recipes.py checks that the results are bit-identical.
+# Each recipe trains with a fresh Adam, on a *reused* compiled model (finetune_course/speed.py
+# says what it caches and why the results are bit-identical to recompiling).
 
 def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
              validate: bool = True, seed: int | None = None) -> keras.callbacks.History:
@@ -222,7 +151,7 @@ def fine_tune(classifier: keras.Model, task: data.TargetTask, epochs: int,
               learning_rate: float, validate: bool = True) -> keras.callbacks.History:
     """Unfreeze the base (BatchNorm kept frozen), recompile at ``learning_rate`` and train on,
     in place: the recipe as you would write it."""
-    freeze_all_but_batchnorm(models.get_base(classifier))
+    unfreeze_all_but_batchnorm(models.get_base(classifier))
     models.compile_classifier(classifier, learning_rate)
     return fit(classifier, task, epochs, validate=validate)
 
@@ -243,7 +172,7 @@ def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int,
                                      callbacks=callbacks, initial_epoch=initial_epoch, shuffle=shuffle, seed=seed)
     copy = models.copy_classifier(classifier)
     copy.set_weights(weights)
-    _unfreeze(models.get_base(copy), key[1])
+    speed.unfreeze(models.get_base(copy), key[1])
     return copy, history
 
 
@@ -258,15 +187,8 @@ def train_discriminative(task: data.TargetTask, epochs: int, learning_rate: floa
     weights, history = _train_reused(("fine_tune", None), classifier.get_weights(), task, epochs, learning_rate,
                                      validate, callbacks=callbacks, multipliers=multipliers, seed=seed)
     classifier.set_weights(weights)
-    freeze_all_but_batchnorm(models.get_base(classifier))
+    unfreeze_all_but_batchnorm(models.get_base(classifier))
     return classifier, history
-
-
-def _unfreeze(base: keras.Model, layers: int | None) -> None:
-    if layers is None:
-        freeze_all_but_batchnorm(base)
-    else:
-        unfreeze_last(base, layers)
 
 
 def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, epochs: int,
@@ -276,7 +198,7 @@ def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, 
     """Train the compiled model for ``key`` from ``weights`` with a fresh optimizer at
     ``learning_rate`` (and, for a LayerwiseAdam, per-layer ``multipliers``); return the trained
     weights and the history. ``fit_kwargs`` go to :func:`fit`."""
-    compiled, optimizer_start = _compiled_model(key)
+    compiled, optimizer_start = speed.compiled_model(key)
     compiled.set_weights(weights)
     compiled.optimizer.set_weights(optimizer_start)   # also resets LayerwiseAdam's multipliers
     compiled.optimizer.learning_rate = float(learning_rate)
@@ -284,43 +206,3 @@ def _train_reused(key: tuple, weights: list[np.ndarray], task: data.TargetTask, 
         compiled.optimizer.set_multipliers(multipliers)
     history = fit(compiled, task, epochs, validate=validate, callbacks=callbacks, **fit_kwargs)
     return compiled.get_weights(), history
-
-
-@functools.lru_cache(maxsize=None)
-def _compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
-    """``("head", features, classes)``: a head on features, with Adam; ``("scratch",)``: the whole
-    classifier, with Adam; ``("fine_tune", n)``: the classifier with its base's last ``n`` layers
-    (all if None) unfrozen, BatchNorm excepted, with a ``LayerwiseAdam``.
-
-    A LayerwiseAdam whose multipliers are all 1 (as it starts) computes exactly Adam's steps, since
-    ``rate * 1.0 == rate``; ``tests/test_recipes.py`` checks the weights are bit-identical. With it,
-    plain fine-tuning and discriminative rates (:func:`train_discriminative`) share one compiled
-    model, so the training step of the whole network is traced once, not once per recipe."""
-    from .discriminative import LayerwiseAdam
-
-    if key[0] == "head":
-        model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
-        models.compile_classifier(model, 1e-3, steps_per_execution=STEPS_PER_EXECUTION)
-    else:
-        model = models.build_classifier(models.build_base())
-        if key[0] == "fine_tune":
-            _unfreeze(models.get_base(model), key[1])
-        optimizer = LayerwiseAdam(1e-3) if key[0] == "fine_tune" else keras.optimizers.Adam(1e-3)
-        models.compile_classifier(model, None, optimizer, steps_per_execution=STEPS_PER_EXECUTION)
-    _build_optimizer_and_metrics(model)
-    return model, [variable.numpy() for variable in model.optimizer.variables]
-
-
-def _build_optimizer_and_metrics(model: keras.Model) -> None:
-    """Create the optimizer's and the compiled metrics' variables now, eagerly.
-
-    Keras 3 on TensorFlow (without a distribution strategy) otherwise creates them inside the first
-    trace of the train step, and TensorFlow traces a function that created variables a second time:
-    about 1-1.7 s for the whole network on a 2-core CPU. The metrics are built on one blank example
-    whose counts are then reset, so they leave no trace in what ``fit`` reports. The optimizer is
-    built on the trainable variables as they are now: only do this where they stay so (as in the
-    compiled models above), since a variable unfrozen later would be unknown to it."""
-    model.optimizer.build(model.trainable_variables)
-    x = np.zeros((1, *model.input_shape[1:]), "float32")
-    model.compute_metrics(x, np.zeros((1,), "int64"), model(x, training=False), sample_weight=None)
-    model.reset_metrics()

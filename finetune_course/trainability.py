@@ -247,3 +247,30 @@ def unreachable_trainable_warning() -> tuple[str, str] | None:
     """The two source lines of Keras 3.15's warning for a changed ``trainable``: a ``raise`` and
     the warning's call right after it, so it never runs. None where Keras has no such warning."""
     return _compat.unreachable_trainable_warning()
+
+
+# --- unfreezing, BatchNorm kept frozen (lessons 3 and 4) ------------------------------------
+
+def unfreeze_all_but_batchnorm(base: keras.Model) -> keras.Model:
+    """Unfreeze ``base`` except its BatchNormalization layers, which stay frozen and so keep their
+    pretrained statistics (lesson 4). Returns ``base``.
+
+    Every layer's flag is set explicitly: ``base.trainable = True`` on a base that is already
+    trainable does not unfreeze layers frozen one by one earlier."""
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)
+    return base
+
+
+def unfreeze_last(base: keras.Model, n: int) -> keras.Model:
+    """Make only the last ``n`` layers of ``base`` trainable, BatchNormalization layers excepted
+    (they stay frozen, see :func:`unfreeze_all_but_batchnorm`). Returns ``base``."""
+    layer_count = len(base.layers)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= layer_count:
+        raise ValueError(f"n must be an integer from 1 to {layer_count} (the base has {layer_count} layers), "
+                         f"got {n!r}. To freeze the whole base, set base.trainable = False instead.")
+    unfreeze_all_but_batchnorm(base)
+    for layer in base.layers[:-n]:
+        layer.trainable = False
+    return base

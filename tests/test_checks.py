@@ -26,7 +26,7 @@ def test_unfrozen_and_recompiled_check_rejects_what_it_can_see_without_training(
     assert "not compiled" in message(classifier)
     model.compile_classifier(classifier, 1e-3)
     assert "BatchNormalization layers are trainable" in message(classifier)
-    recipes.freeze_all_but_batchnorm(base)
+    recipes.unfreeze_all_but_batchnorm(base)
     model.compile_classifier(classifier, 1e-3)
     assert "convolutions moved" in message(classifier)   # compiled, never fitted: nothing moved
     assert "compile the model again" in message(classifier)

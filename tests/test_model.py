@@ -77,3 +77,15 @@ def test_load_source_model_missing_file_says_how_to_rebuild():
         fc.load_source_model("/nonexistent.keras")
     assert "/nonexistent.keras" in str(error.value)
     assert "scripts/pretrain_base.py" in str(error.value)
+
+
+def test_star_import_brings_only_helpers_never_a_module_name():
+    """`from finetune_course import *` must not overwrite a learner's `model` or `data`."""
+    import types
+
+    namespace = {"model": "the learner's model"}
+    exec("from finetune_course import *", namespace)
+    assert namespace["model"] == "the learner's model"
+    exported = {name: value for name, value in namespace.items() if not name.startswith("__") and name != "model"}
+    assert set(exported) == set(fc.__all__)
+    assert not [name for name, value in exported.items() if isinstance(value, types.ModuleType)]

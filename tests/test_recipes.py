@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import model, recipes
+from finetune_course import model, recipes, speed
 
 from support import _bn_layers
 
@@ -17,7 +17,7 @@ def test_source_accuracy_of_shipped_base():
 def test_freeze_all_but_batchnorm():
     base = fc.load_pretrained_base()
     base.trainable = False
-    assert recipes.freeze_all_but_batchnorm(base) is base
+    assert recipes.unfreeze_all_but_batchnorm(base) is base
     frozen = {layer.name for layer in base.layers if not layer.trainable}
     assert frozen == {layer.name for layer in _bn_layers(base)}
     assert base.trainable
@@ -70,7 +70,7 @@ def test_fit_head_on_features_matches_fitting_the_whole_frozen_model(task):
 
 def test_copy_classifier_copies_weights_and_trainable_flags(trained_head):
     original = trained_head["classifier"]
-    recipes.freeze_all_but_batchnorm(fc.get_base(original))
+    recipes.unfreeze_all_but_batchnorm(fc.get_base(original))
     try:
         copy = fc.copy_classifier(original)
         assert copy is not original and fc.get_base(copy) is not fc.get_base(original)
@@ -103,7 +103,7 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
                                               validate=False)
     assert fc.max_weight_change(before, original) == 0.0
     fresh = fc.copy_classifier(original)
-    recipes.freeze_all_but_batchnorm(fc.get_base(fresh))
+    recipes.unfreeze_all_but_batchnorm(fc.get_base(fresh))
     model.compile_classifier(fresh, 1e-3)
     fresh_history = recipes.fit(fresh, task, 2, validate=False, seed=7)   # the recipe's shuffle
     assert history.history["loss"] == fresh_history.history["loss"]
@@ -119,7 +119,7 @@ def test_recipe_models_trace_their_train_step_once_and_fit_the_same():
     must compute and report the same."""
     x = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
-    recipe_model, _ = recipes._compiled_model.__wrapped__(("head", 3, 2))   # a fresh one, not the cached
+    recipe_model, _ = speed.compiled_model.__wrapped__(("head", 3, 2))   # a fresh one, not the cached
     plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="head")])
     plain.set_weights(recipe_model.get_weights())
     model.compile_classifier(plain, 1e-3)
