@@ -149,3 +149,30 @@ def test_error_output_detector(output, is_error):
     """The HTML check in the lesson-0 test fires on a rendered error or stderr output, and only then."""
     page = _render(new_notebook(cells=[new_code_cell("x", outputs=[output])]))
     assert bool(ERROR_OUTPUT.search(page)) is is_error
+
+
+def _chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_lesson_1_renders_in_a_real_browser(jupyter_lab, tmp_path):
+    """JupyterLab in headless Chromium, on lesson 1: the page shows the lesson's title, its stored
+    plot as an image and its stored outputs, and no error output. (CI installs Debian's chromium;
+    elsewhere the test is skipped without it.)"""
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium for this test: apt-get install chromium (see .ci/run).")
+        pytest.skip("No Chromium here: install it (Debian: apt-get install chromium) to run this test.")
+    url, token, _ = jupyter_lab
+    page = f"{url}/lab/tree/notebooks/01_frozen_feature_extraction.ipynb?token={token}"
+    done = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'chrome'}",
+                           "--virtual-time-budget=30000", "--dump-dom", page],
+                          capture_output=True, text=True, timeout=180)
+    dom = done.stdout
+    assert "Lesson 1 — Frozen feature extraction" in dom, (done.returncode, done.stderr[-2000:])
+    assert re.search(r'<img[^>]*src="data:image/png', dom), "the stored plot is not shown as an image"
+    assert len(re.findall(r'class="[^"]*jp-OutputArea-output', dom)) >= 5, "the stored outputs are not rendered"
+    assert not ERROR_OUTPUT.search(dom), "an error or stderr output is rendered"
