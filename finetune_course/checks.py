@@ -504,6 +504,9 @@ def check_per_layer_rates(optimizer, model, learning_rate: float = 1e-3, decay: 
         model.train_on_batch(x, y)
     except Exception as error:   # noqa: BLE001 - the learner's code failed: say so in one sentence
         first_line = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        if "supports Adam only" in first_line:   # Keras 3.13-3.14's stand-in refuses others while stepping
+            _fail("Some groups are trained by another optimizer, not Adam: the task asks for an Adam per group "
+                  "(after Adam's first step a weight moves by its rate; other optimizers move by rate x gradient).")
         _fail(f"One training step with your compiled model failed ({type(error).__name__}: {first_line}). "
               "Does the function you give MultiOptimizer return an optimizer for every trainable variable, "
               "the head's included?")
