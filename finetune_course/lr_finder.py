@@ -128,15 +128,22 @@ def lr_range_test(model: keras.Model, data, min_lr: float = 1e-6, max_lr: float 
     if _has_schedule(model.optimizer):
         raise ValueError("The range test sets the learning rate itself, batch by batch: compile the model with "
                          "a float learning rate (e.g. Adam(1e-3)), not a schedule.")
+    copy = _compiled_copy(model, min_lr)
+    copy.fit(data.repeat(), steps_per_epoch=steps, epochs=1, callbacks=[test], shuffle=False, verbose=0)
+    return test
+
+
+def _compiled_copy(model: keras.Model, learning_rate: float) -> keras.Model:
+    """A copy of compiled ``model``: same layers, weights and ``trainable`` flags, the same loss and
+    optimizer type, at ``learning_rate``, with a fresh optimizer state. ``model`` is not touched."""
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     for original, cloned in zip(_all_layers(model), _all_layers(copy)):
         cloned.trainable = original.trainable
     config = model.optimizer.get_config()
-    config["learning_rate"] = min_lr
+    config["learning_rate"] = learning_rate
     copy.compile(optimizer=type(model.optimizer).from_config(config), loss=model.loss)
-    copy.fit(data.repeat(), steps_per_epoch=steps, epochs=1, callbacks=[test], shuffle=False, verbose=0)
-    return test
+    return copy
 
 
 def _all_layers(model: keras.Model) -> list:
@@ -180,13 +187,7 @@ def check_chosen_rate(model, range_test, chosen_lr, train_data, val_data, epochs
     if chosen_lr >= blew_up / 3:
         _fail(f"{chosen_lr:.3g} is too close to where the loss blew up ({blew_up:.3g}): any noise in the "
               "gradients will tip it over. Pick a rate on the falling part of the curve, well below the blow-up.")
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    for original, cloned in zip(_all_layers(model), _all_layers(copy)):
-        cloned.trainable = original.trainable
-    config = model.optimizer.get_config()
-    config["learning_rate"] = chosen_lr
-    copy.compile(optimizer=type(model.optimizer).from_config(config), loss=model.loss)
+    copy = _compiled_copy(model, chosen_lr)
     start = float(copy.evaluate(val_data, verbose=0))
     history = copy.fit(train_data, validation_data=val_data, epochs=epochs, shuffle=False, verbose=0)
     val_loss = history.history["val_loss"][-1]
