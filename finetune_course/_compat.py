@@ -94,3 +94,20 @@ def has_learning_rate_schedule(optimizer: keras.optimizers.Optimizer) -> bool:
         raise _changed(f"{type(optimizer).__name__} keeps no `_learning_rate`",
                        "a schedule can no longer be told from a number; update has_learning_rate_schedule.") from None
     return isinstance(setting, keras.optimizers.schedules.LearningRateSchedule)
+
+
+def set_op_determinism(enabled: bool) -> None:
+    """Switch TensorFlow's deterministic ops on or off. TensorFlow's public API can only switch
+    them on (``tf.config.experimental.enable_op_determinism``); off is
+    ``tensorflow.python.framework.config.disable_op_determinism``."""
+    import tensorflow as tf
+
+    if enabled:
+        tf.config.experimental.enable_op_determinism()
+        return
+    try:
+        from tensorflow.python.framework import config
+        config.disable_op_determinism()
+    except (ImportError, AttributeError):
+        raise RuntimeError(f"TensorFlow {tf.__version__} has no tensorflow.python.framework.config."
+                           "disable_op_determinism: restart the Python process to run without deterministic ops.") from None

@@ -1,25 +1,21 @@
-"""The capstone (lesson 9): the course's whole recipe on a real architecture and a folder of images.
+"""The capstone (lesson 9): what is not the lesson's recipe, and the recipe once more for the tests.
 
-``keras.utils.image_dataset_from_directory`` reads the folder, ``keras.applications.MobileNetV2``
-is the base (with its own ``preprocess_input``), and training runs in two phases:
+Lesson 9 writes the whole recipe in its own cells. This module holds the rest:
 
-1. :func:`fit_head`: the base frozen, a new head trained (Adam at ``head_lr``);
-2. :func:`unfreeze_and_recompile`: the top ``unfreeze_top`` layers of the base unfrozen, BatchNormalization
-   layers kept frozen (``recipes.unfreeze_last``), recompiled at a 10x lower peak rate with a
-   warm-up and cosine decay; then :func:`fine_tune` trains under EarlyStopping (best weights
-   restored), TerminateOnNaN and BackupAndRestore.
+* the offline task: :func:`write_digit_folders` writes the handwritten digits as 64x64 RGB PNG
+  files (``train/`` and ``test/``, one sub-folder per digit), and :data:`PRETRAINED_WEIGHTS` is
+  the ``keras.applications.MobileNetV2`` weights file the course pretrained on colour letters
+  (``scripts/pretrain_mobilenet.py``), loaded with ``MobileNetV2(weights=PRETRAINED_WEIGHTS)``;
+* the device: :func:`mixed_precision_pays` (a GPU of compute capability 7.0 or more);
+* :func:`train_capstone`, the lesson's steps in one call under a ``tf.distribute`` strategy, which
+  the lesson uses to measure other settings (random weights, BatchNorm trainable) and
+  ``tests/test_capstone_distributed.py`` runs on two replicas against one device.
 
-Every function that creates variables takes a ``tf.distribute`` strategy (default: the current
-one, i.e. one device) and does so in ``strategy.scope()``; the datasets are batched at the
-*global* batch size, ``batch_per_replica * strategy.num_replicas_in_sync``. So the same code
-trains on one CPU, one GPU, or several under ``MirroredStrategy``
-(``tests/test_capstone_distributed.py`` checks two replicas against one device).
+Folder checks and the download are in :mod:`finetune_course.images`.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import pathlib
 import shutil
 import tempfile
@@ -27,37 +23,100 @@ import tempfile
 import keras
 import numpy as np
 
-from . import images, recipes
+from . import data, images
+from .pretrain import MOBILENET_ALPHA, MOBILENET_WEIGHTS_FILE, remeasure_batchnorm
+
+PRETRAINED_WEIGHTS = str(MOBILENET_WEIGHTS_FILE)
+DIGIT_FOLDER_MARKER = ".finetune_course_digits"
 
 
 @dataclasses.dataclass
 class CapstoneConfig:
-    """Everything the capstone's training depends on. The defaults are the offline demo's (a small
-    random-weight MobileNetV2 on 64x64 images, to run in seconds on a CPU, with horizontal flips
-    only and no dropout: a random network's features change more under a small rotation than
-    between classes, which drowns what little it can learn); the online run uses
-    ``weights="imagenet"``, ``alpha=1.0`` and 160x160 images, as TensorFlow's transfer-learning
-    tutorial does, with rotations and dropout."""
-    image_size: tuple[int, int] = (64, 64)
-    alpha: float = 0.35              # MobileNetV2's width multiplier
-    weights: str | None = None       # "imagenet" online; None = random weights (offline, CI)
-    batch_per_replica: int = 18      # the global batch is this times the number of replicas
+    """Every setting of :func:`train_capstone`. The defaults are lesson 9's offline run: the
+    course's pretrained MobileNetV2 on the handwritten digit folders."""
+    image_size: tuple[int, int] = (data.CAPSTONE_IMAGE_SIZE, data.CAPSTONE_IMAGE_SIZE)
+    alpha: float = MOBILENET_ALPHA      # MobileNetV2's width multiplier
+    weights: str | None = PRETRAINED_WEIGHTS   # a .weights.h5 path, "imagenet", or None (random)
+    batch_per_replica: int = 32         # the global batch is this times the number of replicas
     validation_split: float = 0.25
-    head_epochs: int = 4
+    head_epochs: int = 5
     head_lr: float = 1e-3
-    tune_epochs: int = 6
-    tune_lr_factor: float = 0.1      # fine-tune at 10x lower than the head's rate
-    unfreeze_top: int = 30           # layers of the base, counted from its output
+    tune_epochs: int = 5
+    tune_lr_factor: float = 0.1         # fine-tune at 10x lower than the head's rate
+    unfreeze_top: int = 30              # layers of the base, counted from its output
+    freeze_batchnorm: bool = True       # keep BatchNorm frozen when the top layers are unfrozen
     patience: int = 2
-    augment: bool = True             # RandomFlip, and RandomRotation if rotation > 0
-    rotation: float = 0.0            # RandomRotation's factor (a fraction of a full turn); 0.1 online
-    dropout: float = 0.0             # before the logits; 0.2 online
-    mixed_precision: bool = False    # mixed_float16: worth it on a GPU, slower on a CPU
+    flip: bool = False                  # RandomFlip("horizontal"): for cats and dogs, not for digits
+    rotation: float = 0.03              # RandomRotation's factor (a fraction of a full turn)
+    fill_mode: str = "constant"         # how rotations fill the corners: black; "reflect" for photos
+    translation: float = 0.08           # RandomTranslation's factor (a fraction of the size)
+    dropout: float = 0.0                # before the logits
+    mixed_precision: bool = False       # mixed_float16: only where mixed_precision_pays()
     seed: int = 0
 
     @property
     def tune_lr(self) -> float:
         return self.head_lr * self.tune_lr_factor
+
+
+# --- the offline task --------------------------------------------------------------------------
+
+def write_digit_folders(root, seed: int = 0, train_per_class: int = 30, test_per_class: int = 50,
+                        size: int = data.CAPSTONE_IMAGE_SIZE) -> tuple[pathlib.Path, pathlib.Path]:
+    """Write handwritten digits as ``size`` x ``size`` RGB PNGs: ``root``/train/<digit>/ with
+    ``train_per_class`` images per digit (to split into training and validation) and
+    ``root``/test/<digit>/ with ``test_per_class`` others, held out. The digits are drawn from
+    ``seed``. Returns ``(train_folder, test_folder)``. ``root`` must be new or empty, or a folder
+    this function wrote before (it leaves a marker file); anything else is refused and left as it is."""
+    for name, value in (("train_per_class", train_per_class), ("test_per_class", test_per_class)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if train_per_class + test_per_class > 174:
+        raise ValueError(f"train_per_class + test_per_class = {train_per_class + test_per_class}, but the "
+                         "smallest digit class has 174 images: ask for at most 174 in all.")
+    root = pathlib.Path(root)
+    if (root / DIGIT_FOLDER_MARKER).is_file():
+        shutil.rmtree(root)
+    elif root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise FileExistsError(f"{str(root)!r} already exists and is not a digit folder written by this function: "
+                              "pass a new or empty path, so that nothing of yours is overwritten.")
+    pixels, labels = data.digit_images(size)
+    rng = np.random.default_rng(seed)
+    for digit in range(10):
+        chosen = rng.permutation(np.flatnonzero(labels == digit))
+        for split, index in (("train", chosen[:train_per_class]),
+                             ("test", chosen[train_per_class:train_per_class + test_per_class])):
+            folder = root / split / str(digit)
+            folder.mkdir(parents=True)
+            for i in index:
+                keras.utils.save_img(folder / f"{i:04d}.png", pixels[i], scale=False)
+    (root / DIGIT_FOLDER_MARKER).write_text("Written by finetune_course.capstone.write_digit_folders; safe to delete.\n")
+    return root / "train", root / "test"
+
+
+# --- the device --------------------------------------------------------------------------------
+
+def gpu_compute_capabilities() -> list[tuple[int, int]]:
+    """The compute capability (major, minor) of each GPU TensorFlow sees; empty on a CPU."""
+    if keras.backend.backend() != "tensorflow":
+        return []
+    import tensorflow as tf
+
+    found = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        if capability:
+            found.append(tuple(int(v) for v in capability))
+    return found
+
+
+def mixed_precision_pays(capabilities: list[tuple[int, int]] | None = None) -> bool:
+    """True when every GPU has compute capability 7.0 or more (T4, V100, A100, L4, H100...), whose
+    tensor cores run float16 fast. False on a CPU and on older GPUs (a K80, a P100), where
+    ``mixed_float16`` is no faster or slower. ``capabilities`` defaults to
+    :func:`gpu_compute_capabilities`."""
+    capabilities = gpu_compute_capabilities() if capabilities is None else capabilities
+    return bool(capabilities) and all(tuple(c) >= (7, 0) for c in capabilities)
 
 
 def default_strategy(strategy=None):
@@ -69,91 +128,80 @@ def default_strategy(strategy=None):
     return tf.distribute.get_strategy()
 
 
-def load_datasets(folder, config: CapstoneConfig, strategy=None, check: bool = True):
-    """Training and validation datasets from a folder of class sub-folders, batched at the global
-    batch size, with MobileNetV2's ``preprocess_input`` applied (pixels 0..255 -> -1..1).
+# --- the lesson's steps, in one call -----------------------------------------------------------
 
-    The folder is checked first (:func:`images.check_image_folder`) unless ``check=False``.
-    Returns ``(train, val, class_names)``."""
+def pipeline(images_, batch_size: int, shuffle_seed: int | None = None):
+    """Lesson 9's input pipeline: unbatched (image, label) pairs from
+    ``image_dataset_from_directory(..., batch_size=None)``, cached one image at a time, shuffled
+    after the cache (a new order every epoch) when ``shuffle_seed`` is given, then batched and
+    prefetched. The pixels stay 0..255: the model applies ``preprocess_input`` itself."""
     import tensorflow as tf
 
-    if check:
-        images.check_image_folder(folder, verbose=False)
-    strategy = default_strategy(strategy)
-    batch = config.batch_per_replica * strategy.num_replicas_in_sync
-    with contextlib.redirect_stdout(io.StringIO()):   # Keras prints "Using N files for training."
-        train, val = keras.utils.image_dataset_from_directory(
-            str(folder), image_size=config.image_size, batch_size=batch, validation_split=config.validation_split,
-            subset="both", seed=config.seed, shuffle=True, verbose=False)
-    class_names = tuple(train.class_names)
-    return _preprocessed(train).prefetch(tf.data.AUTOTUNE), _preprocessed(val).prefetch(tf.data.AUTOTUNE), class_names
+    images_ = images_.cache()
+    if shuffle_seed is not None:
+        images_ = images_.shuffle(images_.cardinality(), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return images_.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def _preprocessed(dataset):
-    """``dataset`` of (images, labels) with MobileNetV2's ``preprocess_input`` applied, cached."""
-    return dataset.map(lambda x, y: (keras.applications.mobilenet_v2.preprocess_input(x), y)).cache()
+def load_datasets(folder, config: CapstoneConfig, strategy=None):
+    """Training and validation datasets from ``folder`` (checked first), batched at the global
+    batch size. Returns ``(train, val, class_names)``."""
+    images.check_image_folder(folder, verbose=False)
+    batch = config.batch_per_replica * default_strategy(strategy).num_replicas_in_sync
+    train_images, val_images = keras.utils.image_dataset_from_directory(
+        str(folder), image_size=config.image_size, batch_size=None, validation_split=config.validation_split,
+        subset="both", seed=config.seed, verbose=False)
+    return (pipeline(train_images, batch, shuffle_seed=config.seed), pipeline(val_images, batch),
+            tuple(train_images.class_names))
+
+
+def load_test_dataset(folder, config: CapstoneConfig, strategy=None):
+    """A held-out folder (the same class sub-folders) in file order, through the same pipeline."""
+    images.check_image_folder(folder, verbose=False)
+    batch = config.batch_per_replica * default_strategy(strategy).num_replicas_in_sync
+    test_images = keras.utils.image_dataset_from_directory(str(folder), image_size=config.image_size,
+                                                           batch_size=None, shuffle=False, verbose=False)
+    return pipeline(test_images, batch)
+
+
+def augmentation(config: CapstoneConfig) -> keras.Sequential:
+    """The augmentation layers lesson 9 uses (active in training only)."""
+    layers = [keras.layers.RandomFlip("horizontal", seed=config.seed)] if config.flip else []
+    if config.rotation > 0:
+        layers.append(keras.layers.RandomRotation(config.rotation, fill_mode=config.fill_mode, seed=config.seed))
+    if config.translation > 0:
+        layers.append(keras.layers.RandomTranslation(config.translation, config.translation,
+                                                     fill_mode="constant", seed=config.seed))
+    return keras.Sequential(layers, name="augment")
 
 
 def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tuple[keras.Model, keras.Model]:
-    """MobileNetV2 (no top, frozen) + augmentation + a new head, built and compiled for phase 1 in
-    ``strategy.scope()``. Returns ``(model, base)``.
-
-    With ``config.mixed_precision`` the layers compute in float16 (variables stay float32) and the
-    logits layer is kept in float32, so the softmax and the loss are computed in full precision;
-    Keras then wraps the optimizer in a ``LossScaleOptimizer`` by itself."""
+    """Augmentation, MobileNetV2's ``preprocess_input``, MobileNetV2 (no top, frozen) and a new
+    head whose logits stay float32, built
+    in ``strategy.scope()`` under ``mixed_float16`` if ``config.mixed_precision``; returns
+    ``(model, base)``."""
     if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer of at least 2, got {num_classes!r}.")
-    strategy = default_strategy(strategy)
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("mixed_float16" if config.mixed_precision else "float32")
     try:
-        with strategy.scope():
+        with default_strategy(strategy).scope():
             keras.utils.set_random_seed(config.seed)
-            inputs = keras.Input((*config.image_size, 3), name="image")   # already preprocessed, -1..1
-            x = inputs
-            if config.augment:
-                x = keras.layers.RandomFlip("horizontal", seed=config.seed, name="flip")(x)
-                if config.rotation > 0:
-                    x = keras.layers.RandomRotation(config.rotation, fill_mode="reflect", seed=config.seed,
-                                                    name="rotate")(x)
             base = keras.applications.MobileNetV2(input_shape=(*config.image_size, 3), include_top=False,
                                                   weights=config.weights, alpha=config.alpha)
             base.trainable = False
-            # training=False keeps BatchNorm in inference mode only while the base is frozen: in Keras 3
-            # fit's training=True overrides it once a layer is trainable (lesson 4, keras-team/keras#20285),
-            # so unfreeze_and_recompile keeps the BatchNorm layers non-trainable instead.
+            inputs = keras.Input((*config.image_size, 3))
+            x = augmentation(config)(inputs)
+            x = keras.applications.mobilenet_v2.preprocess_input(x)
             x = base(x, training=False)
-            x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-            x = keras.layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
+            x = keras.layers.GlobalAveragePooling2D()(x)
+            x = keras.layers.Dropout(config.dropout, seed=config.seed)(x)
             outputs = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
-            model = keras.Model(inputs, outputs, name="capstone")
+            model = keras.Model(inputs, outputs)
             _compile(model, keras.optimizers.Adam(config.head_lr))
     finally:
         keras.mixed_precision.set_global_policy(previous)
     return model, base
-
-
-def calibrate_batchnorm(base: keras.Model, train) -> None:
-    """Give a *randomly initialised* base BatchNorm statistics measured on the training images.
-
-    A random MobileNetV2 (``weights=None``) has moving means of 0 and variances of 1 in every
-    BatchNorm layer, which do not match its activations: in inference mode they shrink by orders
-    of magnitude per block and its output is about 1e-11, useless as features. One forward pass in
-    training mode with ``momentum=0`` replaces every layer's statistics by those of the training
-    images (one data-dependent initialisation). Pretrained weights come with their own
-    statistics: this is for the offline stand-in only. ``base`` is left frozen as it was."""
-    images_ = np.concatenate([keras.ops.convert_to_numpy(x) for x, _ in train])
-    layers = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    was_trainable, momenta = base.trainable, [layer.momentum for layer in layers]
-    base.trainable = True   # a frozen BatchNorm layer ignores training=True in Keras 3
-    for layer in layers:
-        layer.momentum = 0.0
-    try:
-        base(images_, training=True)
-    finally:
-        for layer, momentum in zip(layers, momenta):
-            layer.momentum = momentum
-        base.trainable = was_trainable
 
 
 def _compile(model: keras.Model, optimizer) -> None:
@@ -161,79 +209,66 @@ def _compile(model: keras.Model, optimizer) -> None:
                   metrics=["accuracy"])
 
 
-def _fit(model, train, val, epochs: int, callbacks: list, initial_epoch: int = 0):
-    recipes.forget_resumed_epoch(model)
-    return model.fit(train, validation_data=val, epochs=initial_epoch + epochs, initial_epoch=initial_epoch,
-                     callbacks=callbacks, shuffle=False, verbose=0)
-
-
-def fit_head(model: keras.Model, train, val, config: CapstoneConfig, backup_dir) -> keras.callbacks.History:
-    """Phase 1: train the head on the frozen base for ``config.head_epochs``, with TerminateOnNaN
-    and BackupAndRestore (into ``backup_dir``/head)."""
-    callbacks = [keras.callbacks.TerminateOnNaN(),
-                 keras.callbacks.BackupAndRestore(str(pathlib.Path(backup_dir) / "head"))]
-    return _fit(model, train, val, config.head_epochs, callbacks)
+def unfreeze_top(base: keras.Model, config: CapstoneConfig) -> None:
+    """Lesson 9's unfreeze loop: the top ``config.unfreeze_top`` layers trainable, the rest frozen,
+    and every BatchNorm layer frozen too unless ``config.freeze_batchnorm`` is False."""
+    base.trainable = True
+    for layer in base.layers[:-config.unfreeze_top]:
+        layer.trainable = False
+    if config.freeze_batchnorm:
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False
 
 
 def fine_tune_schedule(config: CapstoneConfig, steps_per_epoch: int):
-    """Phase 2's learning rate: a linear warm-up from 0 to ``config.tune_lr`` over the first epoch,
-    then cosine decay towards 0 over the remaining epochs."""
+    """A linear warm-up from 0 to ``config.tune_lr`` over the first epoch, then a cosine decay
+    towards 0 over the other ``config.tune_epochs - 1``."""
     return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, warmup_target=config.tune_lr, warmup_steps=steps_per_epoch,
-        decay_steps=max(1, steps_per_epoch * (config.tune_epochs - 1)))
+        0.0, decay_steps=max(1, steps_per_epoch * (config.tune_epochs - 1)),
+        warmup_target=config.tune_lr, warmup_steps=steps_per_epoch)
 
 
-def unfreeze_and_recompile(model: keras.Model, base: keras.Model, train, config: CapstoneConfig, strategy=None) -> None:
-    """Phase 2, first half: unfreeze the top ``config.unfreeze_top`` layers of ``base`` (BatchNorm
-    kept frozen) and recompile ``model`` in ``strategy.scope()`` with a fresh Adam on
-    :func:`fine_tune_schedule`. The weights are not touched; the compiled steps are traced again
-    on their next use."""
-    strategy = default_strategy(strategy)
-    steps_per_epoch = int(train.cardinality())
-    with strategy.scope():
-        recipes.unfreeze_last(base, config.unfreeze_top)
-        _compile(model, keras.optimizers.Adam(fine_tune_schedule(config, steps_per_epoch)))
+def train_capstone(folder, config: CapstoneConfig, strategy=None, backup_dir=None) -> dict:
+    """Lesson 9's recipe in one call, under ``strategy``: the datasets, the model, phase 1 (the head
+    on the frozen base) and phase 2 (the top layers unfrozen, recompiled on
+    :func:`fine_tune_schedule`, EarlyStopping with the best weights restored), with TerminateOnNaN
+    and BackupAndRestore; phase 2 is skipped when ``config.tune_epochs`` is 0.
 
+    With random weights (``config.weights=None``, the comparison lesson 9 measures) the frozen
+    base's BatchNorm statistics are first measured on the training images
+    (:func:`pretrain.remeasure_batchnorm`): a random MobileNetV2's are means of 0 and variances of
+    1, which shrink its output towards 0 block after block in inference mode.
 
-def fine_tune(model: keras.Model, train, val, config: CapstoneConfig, backup_dir, initial_epoch: int = 0):
-    """Phase 2, second half, after :func:`unfreeze_and_recompile`: train up to ``config.tune_epochs`` epochs
-    from ``initial_epoch`` under EarlyStopping(val_loss, restore_best_weights=True), TerminateOnNaN
-    and BackupAndRestore (``backup_dir``/tune). Returns ``(history, early_stopping)``."""
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                                   restore_best_weights=True)
-    callbacks = [early_stopping, keras.callbacks.TerminateOnNaN(),
-                 keras.callbacks.BackupAndRestore(str(pathlib.Path(backup_dir) / "tune"))]
-    history = _fit(model, train, val, config.tune_epochs, callbacks, initial_epoch=initial_epoch)
-    return history, early_stopping
-
-
-def train_capstone(folder, config: CapstoneConfig, strategy=None) -> dict:
-    """The whole capstone in one call: datasets, model, phase 1 and phase 2, under ``strategy``.
-    Backups go to a temporary folder, removed at the end. Returns a dict with the ``model``, its
-    ``base``, ``class_names``, the ``train``/``val`` datasets, both ``histories``, the
-    ``early_stopping`` callback and ``replicas`` (``strategy.num_replicas_in_sync``)."""
+    Backups go to ``backup_dir`` (BackupAndRestore deletes its folders when training ends), or to
+    a temporary folder removed at the end. Returns a dict with ``model``, ``base``,
+    ``class_names``, ``train``, ``val``, ``histories``, ``early_stopping`` and ``replicas``."""
     strategy = default_strategy(strategy)
     train, val, class_names = load_datasets(folder, config, strategy)
     model, base = build_model(len(class_names), config, strategy)
+    own_backup = backup_dir is None
+    backup_dir = pathlib.Path(tempfile.mkdtemp(prefix="capstone_backup_") if own_backup else backup_dir)
+    histories, early_stopping = [], None
     if config.weights is None:
-        calibrate_batchnorm(base, train)
-    backup_dir = tempfile.mkdtemp(prefix="capstone_backup_")
+        pixels = np.concatenate([keras.ops.convert_to_numpy(x) for x, _ in train])
+        remeasure_batchnorm(base, keras.applications.mobilenet_v2.preprocess_input(pixels))
     try:
-        head = fit_head(model, train, val, config, backup_dir)
-        unfreeze_and_recompile(model, base, train, config, strategy)
-        tune, early_stopping = fine_tune(model, train, val, config, backup_dir, initial_epoch=len(head.epoch))
+        histories.append(model.fit(train, validation_data=val, epochs=config.head_epochs, shuffle=False, verbose=0, callbacks=[
+            keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(str(backup_dir / "head"))]))
+        if config.tune_epochs > 0:
+            with strategy.scope():
+                unfreeze_top(base, config)
+                _compile(model, keras.optimizers.Adam(fine_tune_schedule(config, int(train.cardinality()))))
+            early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                                           restore_best_weights=True)
+            start = len(histories[0].epoch)
+            histories.append(model.fit(
+                train, validation_data=val, initial_epoch=start, epochs=start + config.tune_epochs, shuffle=False, verbose=0,
+                callbacks=[early_stopping, keras.callbacks.TerminateOnNaN(),
+                           keras.callbacks.BackupAndRestore(str(backup_dir / "tune"))]))
     finally:
-        shutil.rmtree(backup_dir, ignore_errors=True)
+        if own_backup:
+            shutil.rmtree(backup_dir, ignore_errors=True)
     return {"model": model, "base": base, "class_names": class_names, "train": train, "val": val,
-            "histories": (head, tune), "early_stopping": early_stopping,
+            "histories": tuple(histories), "early_stopping": early_stopping,
             "replicas": strategy.num_replicas_in_sync}
-
-
-def load_test_dataset(folder, config: CapstoneConfig, strategy=None):
-    """A held-out folder (same class sub-folders) as a dataset in file order, preprocessed and
-    batched like the training data (so ``model.evaluate`` reuses its traced step)."""
-    images.check_image_folder(folder, verbose=False)
-    batch = config.batch_per_replica * default_strategy(strategy).num_replicas_in_sync
-    test = keras.utils.image_dataset_from_directory(str(folder), image_size=config.image_size,
-                                                    batch_size=batch, shuffle=False, verbose=False)
-    return _preprocessed(test)

@@ -50,7 +50,12 @@ def _font(name: str, size: int):
 
 
 def _render(char: str, rng: np.random.Generator) -> np.ndarray:
-    """One glyph, cropped to its ink and scaled to fill the frame (as the digits do)."""
+    """One glyph, cropped to its ink and scaled to fill the frame (as the digits do), 16x16."""
+    return _upsample(_render_ink8(char, rng))
+
+
+def _render_ink8(char: str, rng: np.random.Generator) -> np.ndarray:
+    """One glyph as an 8x8 image of ink counts in [0, 1], imaged as the UCI digits were."""
     from PIL import Image, ImageDraw, ImageFilter
 
     font = _font(_FONT_FILES[rng.integers(len(_FONT_FILES))], 48)
@@ -76,14 +81,15 @@ def _render(char: str, rng: np.random.Generator) -> np.ndarray:
     bitmap = np.asarray(Image.fromarray(np.clip(ink, 0, 255).astype(np.uint8), "L")
                         .resize((32, 32), Image.BOX)) > 96
     counts = bitmap.reshape(8, 4, 8, 4).sum(axis=(1, 3))
-    return _upsample(counts / 16.0)
+    return counts / 16.0
 
 
-def _upsample(image8: np.ndarray) -> np.ndarray:
-    """An 8x8 image in [0, 1] bilinearly upsampled to 16x16, as both tasks' images are."""
+def _upsample(image8: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
+    """An 8x8 image in [0, 1] bilinearly upsampled to ``size`` x ``size`` (16x16 for lessons 1-8,
+    as both tasks' images are; 64x64 for the capstone's image files)."""
     from PIL import Image
 
-    big = Image.fromarray(image8.astype(np.float32), "F").resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
+    big = Image.fromarray(image8.astype(np.float32), "F").resize((size, size), Image.BILINEAR)
     return np.clip(np.asarray(big, dtype=np.float32), 0, 1)
 
 
@@ -115,6 +121,51 @@ def make_source(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def _render_seeded(char: str, seed: tuple[int, int]) -> np.ndarray:
     return _render(char, np.random.default_rng(seed))
+
+
+# The capstone's source task (lesson 9, ``scripts/pretrain_mobilenet.py``): the printed letters
+# only, so that none of its classes is a target class, in colour on 64x64 RGB images.
+LETTER_CLASSES = tuple(c for c in SOURCE_CLASSES if not c.isdigit())
+CAPSTONE_IMAGE_SIZE = 64
+
+
+def make_colour_letters(n: int, seed: int = 0, size: int = CAPSTONE_IMAGE_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` source images for the capstone's MobileNetV2, (n, size, size, 3) uint8 RGB, and their
+    labels (indices into :data:`LETTER_CLASSES`), balanced, from ``seed``. Each is a letter imaged
+    like the digits (8x8 ink counts, upsampled), in a random ink colour on a random background
+    with enough contrast; a quarter are white on black, as the digits are."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"make_colour_letters needs a positive number of images, got n={n!r}.")
+    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(LETTER_CLASSES))
+    jobs = [(LETTER_CLASSES[k], (seed, i), size) for i, k in enumerate(labels)]
+    if n >= 5000 and (os.cpu_count() or 1) > 1:
+        with multiprocessing.get_context("spawn").Pool() as pool:
+            images = pool.starmap(_colour_letter_seeded, jobs, chunksize=500)
+    else:
+        images = [_colour_letter_seeded(*job) for job in jobs]
+    return np.stack(images), labels.astype(np.int64)
+
+
+def _colour_letter_seeded(char: str, seed: tuple[int, int], size: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ink = _upsample(_render_ink8(char, rng), size)[..., None]
+    if rng.random() < 0.25:
+        background, colour = np.zeros(3), np.ones(3)
+    else:
+        while True:   # a background and an ink colour whose brightness differs by at least 0.35
+            background, colour = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
+            if abs((colour - background) @ (0.299, 0.587, 0.114)) >= 0.35:
+                break
+    return np.round((background + (colour - background) * ink) * 255).astype(np.uint8)
+
+
+def digit_images(size: int = CAPSTONE_IMAGE_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """All 1797 handwritten digits as (1797, size, size, 3) uint8 RGB images, white ink on black,
+    upsampled from 8x8 as the capstone's source letters are, and their labels."""
+    with np.load(DIGITS_FILE) as digits:
+        grey = np.stack([_upsample(image / 16.0, size) for image in digits["images"].astype(np.float64)])
+        labels = digits["labels"].astype(np.int64)
+    return np.repeat(np.round(grey * 255).astype(np.uint8)[..., None], 3, axis=-1), labels
 
 
 # The 1797 handwritten digits of scikit-learn's ``load_digits`` (UCI, CC BY 4.0): 8x8 ink counts

@@ -41,18 +41,22 @@ def course_seed(offset: int = 0) -> int:
     return seed + offset
 
 
-def set_seeds(seed: int = DEFAULT_SEED) -> int:
-    """Seed Python, NumPy and the backend, and make TensorFlow's ops deterministic.
+def set_seeds(seed: int = DEFAULT_SEED, deterministic_ops: bool = True) -> int:
+    """Seed Python, NumPy and the backend, and make TensorFlow's ops deterministic (or, with
+    ``deterministic_ops=False``, not: lesson 9 does that on a GPU, where some ops have no
+    deterministic GPU kernel and raise an error, and others run slower).
 
     Call it before building or training a model you want to reproduce; returns ``seed``.
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    if not isinstance(deterministic_ops, bool):
+        raise TypeError(f"deterministic_ops must be True or False, got {deterministic_ops!r}.")
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+        from . import _compat
 
-        tf.config.experimental.enable_op_determinism()
+        _compat.set_op_determinism(deterministic_ops)
     return seed
 
 

@@ -1,4 +1,4 @@
-"""Folders of images for the capstone (lesson 9): a generated demo folder, a check of a learner's
+"""Folders of images for the capstone (lesson 9): a generated demo folder (for tests), a check of a learner's
 own folder, and a download that is verified and fails with one clear sentence.
 
 ``keras.utils.image_dataset_from_directory`` reads a folder laid out as one sub-folder per class::
@@ -90,8 +90,9 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
     Each class (by default checks, circles and stripes) gets ``per_class`` RGB PNGs of
     ``size`` x ``size`` pixels: a bright pattern (checks, a disc or stripes) at a random position and
     size, on a noisy dark background. Each class also leans towards one colour (red, green, blue),
-    the easiest cue there is; even so, a MobileNetV2 with random weights (the offline stand-in
-    for ImageNet weights) transfers little of it to new images in a few epochs (lesson 9). Everything is drawn from ``seed``: the same arguments write the same files. A folder this
+    the easiest cue there is. The tests use it to stand in for a downloaded dataset
+    (``tests/test_capstone_online.py``). Everything is drawn from ``seed``: the same arguments
+    write the same files. A folder this
     function wrote before (it leaves a ``.finetune_course_demo`` marker) is replaced; any other
     existing, non-empty ``path`` is refused with ``FileExistsError`` and left as it is."""
     if not isinstance(per_class, int) or isinstance(per_class, bool) or per_class < 1:

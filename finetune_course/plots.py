@@ -57,10 +57,12 @@ def plot_phases(histories: Sequence, names: Sequence[str] | None = None,
 def show_predictions(images: np.ndarray, labels: Sequence[int], predicted: Sequence[int],
                      class_names: Sequence[str], columns: int = 12, rows: int = 2, title: str | None = None):
     """A grid of the first ``columns * rows`` images, each titled with the predicted class; a
-    mistake is titled in red, with the true class after it ("3 (8)": predicted 3, truly 8)."""
+    mistake is titled in red, with the true class after it ("3 (8)": predicted 3, truly 8).
+    ``images`` are grey (n, height, width, 1) in [0, 1], or RGB (n, height, width, 3) in 0..255 as
+    ``image_dataset_from_directory`` gives them."""
     images, labels, predicted = np.asarray(images), np.asarray(labels), np.asarray(predicted)
-    if images.ndim != 4 or images.shape[-1] != 1:
-        raise ValueError(f"Expected images shaped (n, height, width, 1), got {images.shape}.")
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"Expected images shaped (n, height, width, 1) or (n, height, width, 3), got {images.shape}.")
     if not len(images) == len(labels) == len(predicted):
         raise ValueError(f"Got {len(images)} images, {len(labels)} labels and {len(predicted)} predictions; "
                          "pass one label and one prediction per image.")
@@ -70,7 +72,10 @@ def show_predictions(images: np.ndarray, labels: Sequence[int], predicted: Seque
         ax.axis("off")
         if i < count:
             right = predicted[i] == labels[i]
-            ax.imshow(images[i, ..., 0], cmap="gray", vmin=0, vmax=1)
+            if images.shape[-1] == 1:
+                ax.imshow(images[i, ..., 0], cmap="gray", vmin=0, vmax=1)
+            else:
+                ax.imshow(np.clip(images[i], 0, 255).astype("uint8"))
             ax.set_title(class_names[int(predicted[i])] + ("" if right else f" ({class_names[int(labels[i])]})"),
                          fontsize=9, color="black" if right else "red")
     if title:

@@ -35,8 +35,10 @@ SCRIPT = textwrap.dedent("""
     fc.set_seeds(0)
     workdir = tempfile.mkdtemp()
     folder = images.make_demo_image_folder(workdir + "/demo", per_class=16, size=32, seed=0)
+    # The course's pretrained MobileNetV2 weights (the default), no augmentation (see above).
     config = capstone.CapstoneConfig(image_size=(32, 32), batch_per_replica=6, validation_split=0.25,
-                                     head_epochs=1, tune_epochs=1, unfreeze_top=10, augment=False, dropout=0.0, seed=0)
+                                     head_epochs=1, tune_epochs=1, unfreeze_top=10, rotation=0.0, translation=0.0,
+                                     dropout=0.0, seed=0)
 
     def run(strategy, batch_per_replica):
         config.batch_per_replica = batch_per_replica

@@ -141,3 +141,14 @@ def test_environment_report_on_a_colab_gpu_machine(monkeypatch):
     report = fc.environment_report()
     assert report["where"] == "Google Colab"
     assert report["device"] == "GPU (1: /physical_device:GPU:0)"
+
+
+def test_set_seeds_switches_deterministic_ops_on_and_off():
+    from tensorflow.python.framework import config   # the only way to read the switch
+
+    fc.set_seeds(0, deterministic_ops=False)
+    assert not config.is_op_determinism_enabled()
+    fc.set_seeds(0)
+    assert config.is_op_determinism_enabled()
+    with pytest.raises(TypeError, match="True or False"):
+        fc.set_seeds(0, deterministic_ops="no")

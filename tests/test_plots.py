@@ -64,3 +64,12 @@ def test_plot_phases():
     lines = [line for line in ax.get_lines() if line.get_linestyle() != "--"]
     assert [list(line.get_xdata()) for line in lines] == [[1, 2], [1, 2], [3, 4, 5], [3, 4, 5]]
     assert [line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"] == [2.5]
+
+
+def test_show_predictions_draws_rgb_images_as_the_folder_reader_gives_them():
+    images = np.zeros((2, 8, 8, 3), "float32")
+    images[1] = 255.0
+    fig = plots.show_predictions(images, [0, 1], [0, 0], ("cats", "dogs"), columns=2, rows=1)
+    shown = [ax.get_images()[0].get_array() for ax in fig.axes if ax.get_images()]
+    assert [int(np.max(a)) for a in shown] == [0, 255]
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["cats", "cats (dogs)"]
