@@ -19,7 +19,7 @@ Everything the notebooks share lives here, once:
 * :mod:`.quiz` - the review quiz;
 * :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
 * :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified download (lesson 9);
-* :mod:`.capstone` - MobileNetV2 on a folder of images, the whole recipe, under any tf.distribute strategy (lesson 9).
+* :mod:`.capstone` - lesson 9's offline task (digit image folders, the course's MobileNetV2 weights), when mixed precision pays, and its recipe in one call under any tf.distribute strategy.
 * :mod:`.project` - the final project: the digits as an image folder, and its check.
 * :mod:`.lr_finder` - a learning-rate range test (Smith 2017) as a Keras callback, run on a copy of a model.
 """

@@ -7,9 +7,11 @@ Lesson 9 writes the whole recipe in its own cells. This module holds the rest:
   the ``keras.applications.MobileNetV2`` weights file the course pretrained on colour letters
   (``scripts/pretrain_mobilenet.py``), loaded with ``MobileNetV2(weights=PRETRAINED_WEIGHTS)``;
 * the device: :func:`mixed_precision_pays` (a GPU of compute capability 7.0 or more);
-* :func:`train_capstone`, the lesson's steps in one call under a ``tf.distribute`` strategy, which
-  the lesson uses to measure other settings (random weights, BatchNorm trainable) and
-  ``tests/test_capstone_distributed.py`` runs on two replicas against one device.
+* :func:`train_capstone`, the lesson's steps in one call under a ``tf.distribute`` strategy (with
+  :func:`load_datasets`, :func:`build_model` and :func:`unfreeze_top`): for a run on several GPUs,
+  and for the tests. ``tests/test_capstone_online.py`` checks that it gives exactly the weights of
+  the lesson's cells; ``tests/test_capstone_distributed.py`` runs it on two replicas against one
+  device.
 
 Folder checks and the download are in :mod:`finetune_course.images`.
 """
@@ -37,8 +39,8 @@ class CapstoneConfig:
     image_size: tuple[int, int] = (data.CAPSTONE_IMAGE_SIZE, data.CAPSTONE_IMAGE_SIZE)
     alpha: float = MOBILENET_ALPHA      # MobileNetV2's width multiplier
     weights: str | None = PRETRAINED_WEIGHTS   # a .weights.h5 path, "imagenet", or None (random)
-    batch_per_replica: int = 32         # the global batch is this times the number of replicas
-    validation_split: float = 0.25
+    batch_per_replica: int = 40         # the global batch is this times the number of replicas
+    validation_split: float = 0.2
     head_epochs: int = 5
     head_lr: float = 1e-3
     tune_epochs: int = 5
@@ -61,7 +63,7 @@ class CapstoneConfig:
 
 # --- the offline task --------------------------------------------------------------------------
 
-def write_digit_folders(root, seed: int = 0, train_per_class: int = 30, test_per_class: int = 50,
+def write_digit_folders(root, seed: int = 0, train_per_class: int = 40, test_per_class: int = 48,
                         size: int = data.CAPSTONE_IMAGE_SIZE) -> tuple[pathlib.Path, pathlib.Path]:
     """Write handwritten digits as ``size`` x ``size`` RGB PNGs: ``root``/train/<digit>/ with
     ``train_per_class`` images per digit (to split into training and validation) and
@@ -155,31 +157,21 @@ def load_datasets(folder, config: CapstoneConfig, strategy=None):
             tuple(train_images.class_names))
 
 
-def load_test_dataset(folder, config: CapstoneConfig, strategy=None):
-    """A held-out folder (the same class sub-folders) in file order, through the same pipeline."""
-    images.check_image_folder(folder, verbose=False)
-    batch = config.batch_per_replica * default_strategy(strategy).num_replicas_in_sync
-    test_images = keras.utils.image_dataset_from_directory(str(folder), image_size=config.image_size,
-                                                           batch_size=None, shuffle=False, verbose=False)
-    return pipeline(test_images, batch)
-
-
-def augmentation(config: CapstoneConfig) -> keras.Sequential:
-    """The augmentation layers lesson 9 uses (active in training only)."""
+def augmentation(config: CapstoneConfig) -> keras.layers.Layer:
+    """The augmentation layers lesson 9 uses (active in training only); an identity if none."""
     layers = [keras.layers.RandomFlip("horizontal", seed=config.seed)] if config.flip else []
     if config.rotation > 0:
         layers.append(keras.layers.RandomRotation(config.rotation, fill_mode=config.fill_mode, seed=config.seed))
     if config.translation > 0:
         layers.append(keras.layers.RandomTranslation(config.translation, config.translation,
                                                      fill_mode="constant", seed=config.seed))
-    return keras.Sequential(layers, name="augment")
+    return keras.Sequential(layers, name="augment") if layers else keras.layers.Identity(name="augment")
 
 
 def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tuple[keras.Model, keras.Model]:
     """Augmentation, MobileNetV2's ``preprocess_input``, MobileNetV2 (no top, frozen) and a new
-    head whose logits stay float32, built
-    in ``strategy.scope()`` under ``mixed_float16`` if ``config.mixed_precision``; returns
-    ``(model, base)``."""
+    head whose logits stay float32, built in ``strategy.scope()`` under ``mixed_float16`` if
+    ``config.mixed_precision``, and compiled for phase 1; returns ``(model, base)``."""
     if not isinstance(num_classes, (int, np.integer)) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer of at least 2, got {num_classes!r}.")
     previous = keras.mixed_precision.global_policy()
@@ -187,11 +179,12 @@ def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tupl
     try:
         with default_strategy(strategy).scope():
             keras.utils.set_random_seed(config.seed)
+            augment = augmentation(config)
             base = keras.applications.MobileNetV2(input_shape=(*config.image_size, 3), include_top=False,
                                                   weights=config.weights, alpha=config.alpha)
             base.trainable = False
             inputs = keras.Input((*config.image_size, 3))
-            x = augmentation(config)(inputs)
+            x = augment(inputs)
             x = keras.applications.mobilenet_v2.preprocess_input(x)
             x = base(x, training=False)
             x = keras.layers.GlobalAveragePooling2D()(x)
@@ -205,8 +198,11 @@ def build_model(num_classes: int, config: CapstoneConfig, strategy=None) -> tupl
 
 
 def _compile(model: keras.Model, optimizer) -> None:
+    """Lesson 9's compile; the optimizer's variables are built at once, so that ``fit`` traces its
+    training step once (a ``tf.function`` that creates variables on its first trace is traced again)."""
     model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
 
 
 def unfreeze_top(base: keras.Model, config: CapstoneConfig) -> None:

@@ -7,7 +7,10 @@
   (the 1797 of scikit-learn's ``load_digits``, shipped in ``assets/digits.npz``),
   of which the learner gets only a few labels per class.
 
-Both are 16x16 grayscale images with values in [0, 1], ink bright on black.
+Both are 16x16 grayscale images with values in [0, 1], ink bright on black. Lesson 9's capstone
+uses the same two kinds of image at 64x64 in RGB: colour letters (no digits) to pretrain
+``keras.applications.MobileNetV2`` (:func:`make_colour_letters`), and the digits as image files
+(:func:`digit_images`).
 """
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def test_the_shipped_weights_load_with_the_applications_call():
     random = keras.applications.MobileNetV2(input_shape=(64, 64, 3), include_top=False,
                                             alpha=capstone.MOBILENET_ALPHA, weights=None)
     assert not np.array_equal(base.get_layer("Conv1").kernel.numpy(), random.get_layer("Conv1").kernel.numpy())
-    moving = base.get_layer("Conv1_bn").moving_variance.numpy()
+    moving = base.get_layer("bn_Conv1").moving_variance.numpy()
     assert not np.allclose(moving, 1.0)                       # pretrained statistics, not the initial ones
 
 
@@ -99,6 +99,8 @@ def test_unfreeze_top_keeps_batchnorm_frozen_unless_asked():
     trainable = [layer for layer in base.layers if layer.trainable and layer.weights]
     assert all(layer in base.layers[-10:] for layer in trainable)
     assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in trainable)
+    base = keras.applications.MobileNetV2(input_shape=(32, 32, 3), include_top=False, alpha=0.35, weights=None)
+    base.trainable = False   # a fresh frozen base, as lesson 9's comparison builds one
     capstone.unfreeze_top(base, capstone.CapstoneConfig(unfreeze_top=10, freeze_batchnorm=False))
     assert any(isinstance(layer, keras.layers.BatchNormalization) and layer.trainable for layer in base.layers[-10:])
     assert not any(layer.trainable for layer in base.layers[:-10] if layer.weights)

@@ -29,11 +29,14 @@ NOTEBOOK = ROOT / "notebooks" / "09_capstone_your_own_images.ipynb"
 
 
 def _cats_and_dogs_zip(tmp: pathlib.Path) -> pathlib.Path:
-    """cats_and_dogs_filtered.zip in miniature: 12 training and 6 validation images per class."""
+    """cats_and_dogs_filtered.zip in miniature: 20 training and 8 validation images per class."""
     root = tmp / "unzipped" / "cats_and_dogs_filtered"
-    for split, per_class, seed in (("train", 12, 0), ("validation", 6, 1)):
-        images.make_demo_image_folder(root / split, per_class=per_class, size=64, seed=seed, classes=("cats", "dogs"))
+    for split, per_class, seed in (("train", 20, 0), ("validation", 8, 1)):
+        images.make_demo_image_folder(root / split, per_class=per_class, size=64, seed=seed,
+                                      classes=("circles", "stripes"))
         (root / split / images.DEMO_MARKER).unlink()
+        (root / split / "circles").rename(root / split / "cats")
+        (root / split / "stripes").rename(root / split / "dogs")
     archive = tmp / "served" / "cats_and_dogs_filtered.zip"
     archive.parent.mkdir()
     with zipfile.ZipFile(archive, "w") as zipped:
@@ -60,9 +63,9 @@ def test_fetch_dataset_downloads_checks_and_unpacks(server, tmp_path, capsys):
     url, sha = server
     root = images.fetch_dataset(url, sha, tmp_path / "data")
     summary = images.check_image_folder(root / "cats_and_dogs_filtered" / "train", verbose=False)
-    assert summary.classes == ("cats", "dogs") and summary.counts == {"cats": 12, "dogs": 12}
+    assert summary.classes == ("cats", "dogs") and summary.counts == {"cats": 20, "dogs": 20}
     assert images.check_image_folder(root / "cats_and_dogs_filtered" / "validation", verbose=False).counts == \
-        {"cats": 6, "dogs": 6}
+        {"cats": 8, "dogs": 8}
     assert capsys.readouterr().out == ""   # a pinned, matching hash: nothing to warn about
 
 
@@ -90,6 +93,17 @@ def test_mixed_precision_only_on_compute_capability_7_or_more():
     assert capstone.mixed_precision_pays() is False        # this machine (no GPU for TensorFlow)
 
 
+SAME_AS_HELPER = """
+config = capstone.CapstoneConfig(image_size=IMAGE_SIZE, alpha=ALPHA, weights=WEIGHTS, batch_per_replica=32,
+                                 validation_split=0.2, head_epochs=HEAD_EPOCHS, head_lr=HEAD_LR, tune_epochs=TUNE_EPOCHS,
+                                 unfreeze_top=UNFREEZE_TOP, patience=PATIENCE, flip=True, rotation=0.1,
+                                 fill_mode="reflect", translation=0.0, dropout=DROPOUT, seed=SEED)
+again = capstone.train_capstone(folder, config, strategy)
+print("train_capstone gives the same weights:",
+      all(np.array_equal(a, b) for a, b in zip(again["model"].get_weights(), model.get_weights())))
+"""
+
+
 def _replace_once(notebook, old: str, new: str) -> None:
     hits = [cell for cell in notebook.cells if cell.cell_type == "code" and old in cell.source]
     assert len(hits) == 1 and hits[0].source.count(old) == 1, f"{old!r} is not in exactly one line of lesson 9"
@@ -113,6 +127,8 @@ def test_the_lesson_runs_its_online_path_end_to_end(server, tmp_path):
         ("ALPHA = capstone.MOBILENET_ALPHA if OFFLINE else 1.0", "ALPHA = capstone.MOBILENET_ALPHA"),
     ):
         _replace_once(notebook, old, new)
+    # Then train_capstone, with the online run's settings, must give the notebook's model exactly.
+    notebook.cells.append(nbformat.v4.new_code_cell(SAME_AS_HELPER))
     env = {**os.environ, "HOME": str(tmp_path / "home"), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("COURSE_SEED", None)
     client = NotebookClient(notebook, timeout=300, kernel_name="python3",
@@ -127,9 +143,11 @@ def test_the_lesson_runs_its_online_path_end_to_end(server, tmp_path):
     assert (data_root / "cats_and_dogs_filtered.zip").is_file()
     assert images.check_image_folder(data_root / "cats_and_dogs_filtered" / "train", verbose=False).classes == \
         ("cats", "dogs")
-    assert "classes ('cats', 'dogs'); 18 training and 6 validation images" in output_of("def labels_in")
+    assert "classes ('cats', 'dogs'); 32 training and 8 validation images" in output_of("def labels_in")
     held_out = output_of("held_out = model.evaluate(test")
-    assert "on 12 images (chance 0.500)" in held_out, held_out
+    assert "on 16 images (chance 0.500)" in held_out, held_out
+    assert not [c for c in notebook.cells if "random_model, random_base = build_model" in c.source][0].outputs
+    assert output_of("again = capstone.train_capstone").strip().splitlines()[-1] == "train_capstone gives the same weights: True"
     assert "predicted" in output_of("image = keras.utils.img_to_array")
     assert "was not checked" not in "".join(output_of("images.fetch_dataset(CATS_AND_DOGS_URL"))
     # The online run's backups went next to the data; BackupAndRestore removed its own folders at the end.
