@@ -25,7 +25,7 @@ import tempfile
 import keras
 import numpy as np
 
-from . import data, images
+from . import data, images, trainability
 from .pretrain import MOBILENET_ALPHA, MOBILENET_WEIGHTS_FILE, remeasure_batchnorm
 
 PRETRAINED_WEIGHTS = str(MOBILENET_WEIGHTS_FILE)
@@ -76,12 +76,7 @@ def write_digit_folders(root, seed: int = 0, train_per_class: int = 40, test_per
     if train_per_class + test_per_class > 174:
         raise ValueError(f"train_per_class + test_per_class = {train_per_class + test_per_class}, but the "
                          "smallest digit class has 174 images: ask for at most 174 in all.")
-    root = pathlib.Path(root)
-    if (root / DIGIT_FOLDER_MARKER).is_file():
-        shutil.rmtree(root)
-    elif root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise FileExistsError(f"{str(root)!r} already exists and is not a digit folder written by this function: "
-                              "pass a new or empty path, so that nothing of yours is overwritten.")
+    root = images.clear_own_folder(root, DIGIT_FOLDER_MARKER, "a digit folder")
     pixels, labels = data.digit_images(size)
     rng = np.random.default_rng(seed)
     for digit in range(10):
@@ -207,14 +202,14 @@ def _compile(model: keras.Model, optimizer) -> None:
 
 def unfreeze_top(base: keras.Model, config: CapstoneConfig) -> None:
     """Lesson 9's unfreeze loop: the top ``config.unfreeze_top`` layers trainable, the rest frozen,
-    and every BatchNorm layer frozen too unless ``config.freeze_batchnorm`` is False."""
+    and every BatchNorm layer frozen too (:func:`trainability.unfreeze_last`) unless
+    ``config.freeze_batchnorm`` is False."""
+    if config.freeze_batchnorm:
+        trainability.unfreeze_last(base, config.unfreeze_top)
+        return
     base.trainable = True
     for layer in base.layers[:-config.unfreeze_top]:
         layer.trainable = False
-    if config.freeze_batchnorm:
-        for layer in base.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.trainable = False
 
 
 def fine_tune_schedule(config: CapstoneConfig, steps_per_epoch: int):

@@ -111,15 +111,23 @@ def make_source(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` source images (n, 16, 16, 1) and their letter labels, balanced, from ``seed``."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"make_source needs a positive number of images, got n={n!r}.")
-    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(SOURCE_CLASSES))
-    # Each image has its own generator, so the result does not depend on how work is split.
-    jobs = [(SOURCE_CLASSES[k], (seed, i)) for i, k in enumerate(labels)]
-    if n >= 5000 and (os.cpu_count() or 1) > 1:
+    labels = _balanced_labels(n, len(SOURCE_CLASSES), seed)
+    images = _render_all(_render_seeded, [(SOURCE_CLASSES[k], (seed, i)) for i, k in enumerate(labels)])
+    return images[..., None], labels
+
+
+def _balanced_labels(n: int, classes: int, seed: int) -> np.ndarray:
+    """``n`` labels, as equal a number of each of ``classes`` as ``n`` allows, in an order from ``seed``."""
+    return np.random.default_rng(seed).permutation(np.arange(n) % classes).astype(np.int64)
+
+
+def _render_all(render, jobs: list[tuple]) -> np.ndarray:
+    """``render(*job)`` for every job, stacked; in worker processes for 5000 jobs or more. Each
+    job carries its own seed, so the result does not depend on how the work is split."""
+    if len(jobs) >= 5000 and (os.cpu_count() or 1) > 1:
         with multiprocessing.get_context("spawn").Pool() as pool:
-            images = pool.starmap(_render_seeded, jobs, chunksize=500)
-    else:
-        images = [_render_seeded(*job) for job in jobs]
-    return np.stack(images)[..., None], labels.astype(np.int64)
+            return np.stack(pool.starmap(render, jobs, chunksize=500))
+    return np.stack([render(*job) for job in jobs])
 
 
 def _render_seeded(char: str, seed: tuple[int, int]) -> np.ndarray:
@@ -139,14 +147,9 @@ def make_colour_letters(n: int, seed: int = 0, size: int = CAPSTONE_IMAGE_SIZE) 
     with enough contrast; a quarter are white on black, as the digits are."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"make_colour_letters needs a positive number of images, got n={n!r}.")
-    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(LETTER_CLASSES))
+    labels = _balanced_labels(n, len(LETTER_CLASSES), seed)
     jobs = [(LETTER_CLASSES[k], (seed, i), size) for i, k in enumerate(labels)]
-    if n >= 5000 and (os.cpu_count() or 1) > 1:
-        with multiprocessing.get_context("spawn").Pool() as pool:
-            images = pool.starmap(_colour_letter_seeded, jobs, chunksize=500)
-    else:
-        images = [_colour_letter_seeded(*job) for job in jobs]
-    return np.stack(images), labels.astype(np.int64)
+    return _render_all(_colour_letter_seeded, jobs), labels
 
 
 def _colour_letter_seeded(char: str, seed: tuple[int, int], size: int) -> np.ndarray:

@@ -101,12 +101,7 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
         raise ValueError(f"size must be an integer of at least 32 pixels, got {size!r}.")
     if len(classes) < 2:
         raise ValueError(f"A classifier needs at least two classes, got {classes!r}.")
-    path = pathlib.Path(path)
-    if (path / DEMO_MARKER).is_file():
-        shutil.rmtree(path)                  # a demo folder written here before
-    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise FileExistsError(f"{str(path)!r} already exists and is not a demo folder written by this function: "
-                              "pass a new or empty path, so that nothing of yours is overwritten.")
+    path = clear_own_folder(path, DEMO_MARKER, "a demo folder")
     rng = np.random.default_rng(seed)
     for index, name in enumerate(classes):
         folder = path / name
@@ -114,6 +109,19 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
         for i in range(per_class):
             _draw(name, size, rng, channel=index % 3).save(folder / f"{name}_{i:03d}.png")
     (path / DEMO_MARKER).write_text("Written by finetune_course.images.make_demo_image_folder; safe to delete.\n")
+    return path
+
+
+def clear_own_folder(path, marker: str, what: str) -> pathlib.Path:
+    """Make ``path`` ready to be written: a folder that holds ``marker`` (left there by the course's
+    writer, ``what`` it wrote) is removed; a new path or an empty folder is fine; anything else
+    is refused with ``FileExistsError`` and left as it is. Returns ``path`` as a ``Path``."""
+    path = pathlib.Path(path)
+    if (path / marker).is_file():
+        shutil.rmtree(path)
+    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise FileExistsError(f"{str(path)!r} already exists and is not {what} written by this function: "
+                              "pass a new or empty path, so that nothing of yours is overwritten.")
     return path
 
 

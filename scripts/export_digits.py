@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(OUT), help="where to write the .npz file")
     args = parser.parse_args(argv)
-    try:
+    try:   # scikit-learn is optional: only this maintainer's script needs it (see the docstring)
         from sklearn.datasets import load_digits
     except ImportError:
         print("This script reads the digits from scikit-learn: pip install scikit-learn", file=sys.stderr)
