@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _compat, data, environment, model as models, speed
 from .speed import predict  # noqa: F401  (recipes.predict, as the tests and lessons call it)
-from .trainability import unfreeze_all_but_batchnorm, unfreeze_last  # noqa: F401  (recipes.unfreeze_last, as lessons say)
+from .trainability import add_lora, unfreeze_all_but_batchnorm, unfreeze_last  # noqa: F401  (recipes.unfreeze_last, as lessons say)
 
 # The target's training set has 10 x labels_per_class images, so batches of 10 are all full:
 # a smaller last batch would make TensorFlow trace the training step a second time.
@@ -173,6 +173,23 @@ def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int,
     copy = models.copy_classifier(classifier)
     copy.set_weights(weights)
     speed.unfreeze(models.get_base(copy), key[1])
+    return copy, history
+
+
+def lora_copy(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float, rank: int,
+              seed: int, validate: bool = True, callbacks: list | None = None
+              ) -> tuple[keras.Model, keras.callbacks.History]:
+    """A copy of ``classifier`` with LoRA of ``rank`` on its base's convolutions
+    (:func:`trainability.add_lora`: BatchNorm frozen, original kernels frozen), trained ``epochs``
+    with a fresh Adam at ``learning_rate``: the head and the LoRA factors train. The factors are
+    drawn from ``seed`` as lesson 8b's cells draw them. ``classifier`` itself is untouched."""
+    models.get_base(classifier)  # a clear error if there is no base
+    copy = models.copy_classifier(classifier)
+    environment.seed_model_and_shuffle(seed)   # the factors A are drawn now, as the lesson seeds them
+    add_lora(models.get_base(copy), rank)
+    weights, history = _train_reused(("lora", int(rank)), copy.get_weights(), task, epochs, learning_rate, validate,
+                                     callbacks=callbacks, seed=seed)
+    copy.set_weights(weights)
     return copy, history
 
 

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from . import model as models
-from .trainability import unfreeze_all_but_batchnorm, unfreeze_last
+from .trainability import add_lora, unfreeze_all_but_batchnorm, unfreeze_last
 
 # The cached models run this many batches per call into TensorFlow (compile's steps_per_execution):
 # with a network this small, the per-call overhead otherwise costs more than the arithmetic.
@@ -83,7 +83,8 @@ def _traced_twin(architecture: str, input_shape: tuple):
 def compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
     """``("head", features, classes)``: a head on features, with Adam; ``("scratch",)``: the whole
     classifier, with Adam; ``("fine_tune", n)``: the classifier with its base's last ``n`` layers
-    (all if None) unfrozen, BatchNorm excepted, with a ``LayerwiseAdam``.
+    (all if None) unfrozen, BatchNorm excepted, with a ``LayerwiseAdam``; ``("lora", rank)``: the
+    classifier with LoRA of that rank on its base's convolutions (:func:`trainability.add_lora`), with Adam.
 
     A LayerwiseAdam whose multipliers are all 1 (as it starts) computes exactly Adam's steps, since
     ``rate * 1.0 == rate``; ``tests/test_recipes.py`` checks the weights are bit-identical. With it,
@@ -98,6 +99,8 @@ def compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
         model = models.build_classifier(models.build_base())
         if key[0] == "fine_tune":
             unfreeze(models.get_base(model), key[1])
+        elif key[0] == "lora":
+            add_lora(models.get_base(model), key[1])
         optimizer = LayerwiseAdam(1e-3) if key[0] == "fine_tune" else keras.optimizers.Adam(1e-3)
         models.compile_classifier(model, None, optimizer, steps_per_execution=STEPS_PER_EXECUTION)
     build_optimizer_and_metrics(model)

@@ -274,3 +274,33 @@ def unfreeze_last(base: keras.Model, n: int) -> keras.Model:
     for layer in base.layers[:-n]:
         layer.trainable = False
     return base
+
+
+def add_lora(base: keras.Model, rank: int) -> keras.Model:
+    """LoRA (Hu et al. 2021) on every layer of ``base`` that Keras can give it (``Conv2D`` here),
+    the way lesson 8b writes it: the base unfrozen with BatchNorm kept frozen, *then*
+    ``layer.enable_lora(rank)``, which freezes each original kernel and adds two trainable factors
+    beside it. The order matters: setting ``trainable = True`` on a layer or on the base after
+    ``enable_lora`` makes the original kernels trainable again. Returns ``base``."""
+    if not isinstance(rank, (int, np.integer)) or isinstance(rank, bool) or rank < 1:
+        raise ValueError(f"rank must be a positive integer, got {rank!r}.")
+    unfreeze_all_but_batchnorm(base)
+    layers = [layer for layer in base.layers if hasattr(layer, "enable_lora")]
+    if not layers:
+        raise ValueError(f"No layer of {base.name!r} supports enable_lora (Keras has it on Dense, EinsumDense, "
+                         "Embedding and Conv1D/2D/3D).")
+    for layer in layers:
+        layer.enable_lora(int(rank))
+    return base
+
+
+def lora_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The layers of ``model`` (its base's included) on which LoRA is enabled."""
+    _check_model(model)
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += lora_layers(layer)
+        elif getattr(layer, "lora_enabled", False):
+            found.append(layer)
+    return found
