@@ -13,7 +13,8 @@ import numpy as np
 
 from .data import TARGET_CLASSES, Split
 from .model import get_base
-from .trainability import max_weight_change, snapshot_weights, trainability_changed_since_compile, weight_change
+from .trainability import (lora_layers, max_weight_change, snapshot_weights, trainability_changed_since_compile,
+                           weight_change)
 
 
 class ExerciseCheckError(AssertionError):
@@ -638,3 +639,91 @@ def check_early_stopping(model, history, early_stopping, val: Split, initial_epo
           f"{epochs[0]} to {epochs[-1]}), and `model` holds the best epoch's weights (epoch "
           f"{best_epoch}, validation loss {measured:.3f}, the lowest of the run to 1e-5).")
     return measured
+
+
+def check_lora_top_block(model, merged, rank, before: dict, val: Split, frozen_val_loss: float,
+                         block: str = "block3") -> float:
+    """Exercise 8b: LoRA of rank ``rank`` on the convolutions of the base's top ``block`` only,
+    trained after the head (phase 1, snapshot ``before``), and ``merged``, a model without LoRA
+    that predicts what ``model`` predicts.
+
+    Judged by behaviour: which layers have LoRA, which weights moved since ``before`` (the
+    original kernels and BatchNorm must not; the LoRA factors must), the validation loss against
+    the frozen model's, and ``merged``'s predictions. Returns the validation loss."""
+    if rank is None:
+        _fail("`RANK` is still None: choose a rank (a small positive integer such as 4) in the exercise cell "
+              "above, enable LoRA with it, then run this cell again.")
+    model = _require_model(model)
+    base = get_base(model)
+    convolutions = [layer for layer in base.layers if isinstance(layer, keras.layers.Conv2D)]
+    top = [layer for layer in convolutions if layer.name.startswith(f"{block}_")]
+    with_lora = [layer for layer in convolutions if getattr(layer, "lora_enabled", False)]
+    if not with_lora:
+        if any(getattr(layer, "lora_rank", None) for layer in convolutions):
+            _fail("No layer has LoRA enabled: setting `lora_rank` on a layer that is already built does not add "
+                  "the factors. Call `layer.enable_lora(RANK)` on each convolution of the top block.")
+        _fail(f"No layer of the base has LoRA enabled: call `layer.enable_lora(RANK)` on each convolution of "
+              f"{block} ({', '.join(layer.name for layer in top)}).")
+    outside = [layer.name for layer in with_lora if layer not in top]
+    if outside:
+        _fail(f"LoRA is enabled on {', '.join(outside)}: only the top block's convolutions ({block}) should get it; "
+              "the lower blocks stay frozen, as when you unfreeze only the last layers (lesson 4).")
+    missing = [layer.name for layer in top if layer not in with_lora]
+    if missing:
+        _fail(f"{', '.join(missing)} has no LoRA: enable it on every convolution of {block}.")
+    ranks = sorted({int(layer.lora_rank) for layer in with_lora})
+    if ranks != [rank]:
+        _fail(f"Your LoRA layers have rank {', '.join(map(str, ranks))}, but `RANK` is {rank!r}: enable LoRA "
+              "with `RANK`, so that the two agree.")
+    now = snapshot_weights(base)
+    if not isinstance(before, dict) or not any(path in before for path in now):
+        raise TypeError("`before` must be a snapshot of the model's weights taken before phase 2 (set-up cell).")
+    moved = {path: float(np.max(np.abs(now[path] - before[path]))) for path in now if path in before}
+    kernels = [f"{layer.name}/kernel" for layer in convolutions]
+    moved_top = [path.split("/")[0] for path in kernels if moved.get(path, 0) > 0 and path.startswith(block)]
+    if moved_top:
+        _fail(f"The original kernel of {', '.join(moved_top)} moved, but LoRA should leave it frozen and train only "
+              "the factors beside it. `enable_lora` freezes the kernel; setting `trainable = True` on the layer or "
+              "on the base afterwards unfreezes it again: unfreeze first, then enable LoRA.")
+    moved_lower = [path.split("/")[0] for path in kernels if moved.get(path, 0) > 0]
+    if moved_lower:
+        _fail(f"{', '.join(moved_lower)} moved: only the top block should adapt. Keep the layers of the lower blocks "
+              "frozen (`layer.trainable = False`).")
+    batchnorm = sorted({path.split("/")[0] for path, change in moved.items() if change > 0 and "_bn" in path})
+    if batchnorm:
+        _fail(f"BatchNormalization layers changed ({', '.join(batchnorm)}): keep them frozen, so that they keep "
+              "their pretrained statistics (lesson 4).")
+    factors = [w for layer in with_lora for w in (layer.lora_kernel_a, layer.lora_kernel_b)]
+    if not any(np.any(keras.ops.convert_to_numpy(layer.lora_kernel_b)) for layer in with_lora):   # B starts at 0
+        if not any(w.trainable for w in factors):
+            _fail("The LoRA factors are not trainable: `enable_lora` on a frozen layer adds frozen factors. Unfreeze "
+                  "the top block's convolutions first (keeping every other layer frozen), then enable LoRA, "
+                  "compile and fit.")
+        _fail("The LoRA factors did not move during training: Keras reads which variables train at the first "
+              "`fit` after `compile` (lesson 2), and the factors were added after the model was compiled. Call "
+              "`model.compile(...)` again after enabling LoRA, then fit.")
+    logits = keras.ops.convert_to_numpy(model(val.x, training=False))
+    val_loss = float(keras.losses.SparseCategoricalCrossentropy(from_logits=True)(val.y, logits))
+    if not np.isfinite(val_loss) or val_loss >= frozen_val_loss:
+        _fail(f"With LoRA the validation loss is {val_loss:.3f}, not below the frozen model's {frozen_val_loss:.3f}: "
+              "train for the epochs the task gives, at the fine-tuning rate (10x lower than the head's).")
+    if merged is None:
+        _fail("`merged` is still None: write the LoRA model's weights to a file, load them into `plain` "
+              "and set `merged` to it, then run this cell again.")
+    merged = _require_model(merged, "merged")
+    still = [layer.name for layer in (with_lora if merged is model else lora_layers(merged))]
+    if still:
+        _fail(f"`merged` still has LoRA enabled ({', '.join(still)}): it should be a model without "
+              "LoRA, with the merged kernels. Load the LoRA model's weights into the architecture built without "
+              "it (`plain`).")
+    difference = float(np.max(np.abs(keras.ops.convert_to_numpy(merged(val.x, training=False)) - logits)))
+    if difference > 1e-4:
+        _fail(f"`merged` predicts differently from your LoRA model (logits differ by up to {difference:.3g}): "
+              "save the LoRA model's weights (`model.save_weights(...)`) and load that file into `plain` "
+              "(`plain.load_weights(...)`).")
+    parameters = sum(int(np.prod(w.shape)) for w in factors)
+    print(f"Well done: LoRA of rank {rank} on {', '.join(layer.name for layer in with_lora)} ({parameters:,} factor "
+          f"weights) lowered the validation loss from {frozen_val_loss:.3f} to {val_loss:.3f}; the original kernels "
+          f"and BatchNorm did not move, and `merged`, without LoRA, predicts the same (largest difference "
+          f"{difference:.1e}).")
+    return val_loss

@@ -280,8 +280,8 @@ def add_lora(base: keras.Model, rank: int) -> keras.Model:
     """LoRA (Hu et al. 2021) on every layer of ``base`` that Keras can give it (``Conv2D`` here),
     the way lesson 8b writes it: the base unfrozen with BatchNorm kept frozen, *then*
     ``layer.enable_lora(rank)``, which freezes each original kernel and adds two trainable factors
-    beside it. The order matters: setting ``trainable = True`` on a layer or on the base after
-    ``enable_lora`` makes the original kernels trainable again. Returns ``base``."""
+    beside it. The order matters: unfreezing a frozen layer, or the frozen base that holds it,
+    after ``enable_lora`` makes its original kernel trainable again. Returns ``base``."""
     if not isinstance(rank, (int, np.integer)) or isinstance(rank, bool) or rank < 1:
         raise ValueError(f"rank must be a positive integer, got {rank!r}.")
     unfreeze_all_but_batchnorm(base)

@@ -130,3 +130,70 @@ def test_quiz_questions_keep_the_seed_quiz_points():
     schedule = _halving()
     with pytest.raises(TypeError):
         keras.optimizers.Adam(learning_rate=schedule).learning_rate(1000)
+
+
+# --- exercise 8b ------------------------------------------------------------------------------
+
+def _lora_setup(enable=("block3_conv1", "block3_conv2"), rank=2):
+    import finetune_course as fc
+
+    task = fc.load_target(3, val_per_class=5, seed=0)
+    model = fc.build_classifier(fc.load_pretrained_base())
+    before = fc.snapshot_weights(model)
+    base = fc.get_base(model)
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith("block3_conv")
+    for name in enable:
+        base.get_layer(name).enable_lora(rank)
+    return task, model, before
+
+
+def test_lora_check_says_when_rank_is_still_none():
+    task, model, before = _lora_setup()
+    with pytest.raises(checks.ExerciseCheckError, match="`RANK` is still None"):
+        checks.check_lora_top_block(model, None, None, before, task.val, 1.0)
+
+
+def test_lora_check_names_a_missing_layer_a_wrong_rank_and_layers_outside_the_block():
+    task, model, before = _lora_setup(enable=("block3_conv1",))
+    with pytest.raises(checks.ExerciseCheckError, match="block3_conv2 has no LoRA"):
+        checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
+    task, model, before = _lora_setup(rank=2)
+    with pytest.raises(checks.ExerciseCheckError, match="rank 2, but `RANK` is 4"):
+        checks.check_lora_top_block(model, None, 4, before, task.val, 1.0)
+    task, model, before = _lora_setup(enable=("block2_conv2", "block3_conv1", "block3_conv2"))
+    with pytest.raises(checks.ExerciseCheckError, match="LoRA is enabled on block2_conv2"):
+        checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
+
+
+def test_lora_check_sees_untrained_factors_and_a_loss_that_did_not_fall():
+    task, model, before = _lora_setup()
+    with pytest.raises(checks.ExerciseCheckError, match="did not move during training"):
+        checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
+    layer = model.get_layer("base").get_layer("block3_conv2")
+    layer.lora_kernel_b.assign(np.full(layer.lora_kernel_b.shape, 1e-3, "float32"))   # moved, a little
+    with pytest.raises(checks.ExerciseCheckError, match="not below the frozen model's 0.000"):
+        checks.check_lora_top_block(model, None, 2, before, task.val, 0.0)
+
+
+def test_lora_check_refuses_a_moved_kernel_and_accepts_a_true_merge(tmp_path):
+    import finetune_course as fc
+
+    task, model, before = _lora_setup()
+    layer = model.get_layer("base").get_layer("block3_conv2")
+    layer.lora_kernel_b.assign(np.full(layer.lora_kernel_b.shape, 1e-3, "float32"))
+    with pytest.raises(checks.ExerciseCheckError, match="`merged` is still None"):
+        checks.check_lora_top_block(model, None, 2, before, task.val, 1e9)
+    with pytest.raises(checks.ExerciseCheckError, match="still has LoRA enabled"):
+        checks.check_lora_top_block(model, model, 2, before, task.val, 1e9)
+    plain = fc.build_classifier(fc.build_base())
+    with pytest.raises(checks.ExerciseCheckError, match="predicts differently"):
+        checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9)
+    model.save_weights(tmp_path / "lora.weights.h5")
+    plain.load_weights(tmp_path / "lora.weights.h5")
+    assert checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9) < 1e9
+    original = next(w for w in layer.weights if w.path.endswith("/kernel"))
+    original.assign(original + 1e-3)
+    with pytest.raises(checks.ExerciseCheckError, match="original kernel of block3_conv2 moved"):
+        checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9)

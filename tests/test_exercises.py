@@ -66,6 +66,28 @@ WRONG_ANSWERS = {
         ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "A"', "That is how plain SGD blows up"),
         ('answer_recompile = "C"', 'answer_recompile = "E"', "is not one of the choices"),
     ],
+    "08b_lora.ipynb": [
+        ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n'
+         '              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])\n',
+         "", "Call `model.compile(...)` again after enabling LoRA"),
+        ("base.trainable = True\nfor layer in base.layers:\n    layer.trainable = layer.name.startswith(\"block3_conv\")"
+         "   # BatchNorm and blocks 1-2 stay frozen\nfor layer in base.layers:\n    if layer.name.startswith(\"block3_conv\"):\n"
+         "        layer.enable_lora(RANK)\n",
+         "for layer in base.layers:\n    if layer.name.startswith(\"block3_conv\"):\n        layer.enable_lora(RANK)\n"
+         "base.trainable = True\nfor layer in base.layers:\n    layer.trainable = layer.name.startswith(\"block3_conv\")\n",
+         "unfreeze first, then enable LoRA"),   # the base unfrozen after LoRA: the kernels train too
+        ('base.trainable = True\nfor layer in base.layers:\n    layer.trainable = layer.name.startswith("block3_conv")'
+         '   # BatchNorm and blocks 1-2 stay frozen\n', "", "adds frozen factors"),   # LoRA on the frozen base
+        ("merged = plain", "merged = model", "`merged` still has LoRA enabled"),
+        ("merged = plain", "merged = keras.models.clone_model(model)\nmerged.set_weights(model.get_weights())",
+         "`merged` still has LoRA enabled"),   # a copy of the LoRA model is not a merged one
+        ("plain.load_weights(weights_file)\n", "", "predicts differently from your LoRA model"),
+        ('    if layer.name.startswith("block3_conv"):\n        layer.enable_lora(RANK)',
+         "    if isinstance(layer, keras.layers.Conv2D):\n        layer.enable_lora(RANK)", "only the top block"),
+        ("        layer.enable_lora(RANK)", "        layer.lora_rank = RANK", "setting `lora_rank`"),
+        ('    layer.trainable = layer.name.startswith("block3_conv")   # BatchNorm and blocks 1-2 stay frozen',
+         "    layer.trainable = True", "only the top block should adapt"),
+    ],
     "08_discriminative_learning_rates.ipynb": [
         ('"block3": 1e-3 / 2.6, "block2": 1e-3 / 2.6 ** 2, "block1": 1e-3 / 2.6 ** 3',
          '"block3": 1e-3, "block2": 1e-3, "block1": 1e-3', "all of them train at one rate"),

@@ -68,3 +68,46 @@ def test_lesson_5_a_scheduled_learning_rate_is_a_number_not_the_schedule():
     assert not callable(optimizer.learning_rate), _fixed(5, "optimizer.learning_rate is callable again")
     with pytest.raises(TypeError):
         optimizer.learning_rate = 1e-4
+
+
+def _conv_model():
+    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Conv2D(4, 3, name="conv"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, name="head")])
+    return model, model.get_layer("conv")
+
+
+def test_lesson_8b_depthwise_and_separable_convolutions_have_no_lora():
+    for kind in ("DepthwiseConv2D", "SeparableConv2D"):
+        assert not hasattr(getattr(keras.layers, kind), "enable_lora"), \
+            _fixed("8b", f"{kind} now has enable_lora")
+    assert all(hasattr(getattr(keras.layers, kind), "enable_lora") for kind in ("Dense", "Conv1D", "Conv2D", "Conv3D"))
+
+
+def test_lesson_8b_unfreezing_after_enable_lora_unfreezes_the_kernel():
+    model, conv = _conv_model()
+    model.trainable = False
+    conv.enable_lora(2)
+    model.trainable = True   # frozen -> trainable sets every variable of each layer trainable, the kernel included
+    assert "kernel" in [w.path.split("/")[-1] for w in conv.trainable_weights], \
+        _fixed("8b", "unfreezing after enable_lora no longer unfreezes the original kernel")
+    model, conv = _conv_model()
+    conv.enable_lora(2)
+    conv.trainable = True    # already trainable: nothing changes, the kernel stays frozen
+    assert "kernel" not in [w.path.split("/")[-1] for w in conv.trainable_weights]
+
+
+def test_lesson_8b_load_model_brings_lora_back_with_both_factors_zero(tmp_path):
+    model, conv = _conv_model()
+    conv.enable_lora(2)
+    conv.lora_kernel_b.assign(np.full(conv.lora_kernel_b.shape, 0.1, "float32"))
+    x = np.random.default_rng(0).normal(size=(4, 6, 6, 1)).astype("float32")
+    model.save(tmp_path / "lora.keras")
+    reloaded = keras.models.load_model(tmp_path / "lora.keras")
+    layer = reloaded.get_layer("conv")
+    assert layer.lora_enabled, _fixed("8b", "load_model no longer restores LoRA")
+    assert not np.any(layer.lora_kernel_a.numpy()) and not np.any(layer.lora_kernel_b.numpy()), \
+        _fixed("8b", "load_model now keeps the LoRA factors instead of zeroing them")
+    assert np.allclose(reloaded(x), model(x), atol=1e-6)   # the merged kernel is the reloaded kernel
+    reloaded.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+    reloaded.fit(x, np.ones((4, 2), "float32"), epochs=2, verbose=0)
+    assert not np.any(layer.lora_kernel_a.numpy()) and not np.any(layer.lora_kernel_b.numpy())   # zero gradients

@@ -150,3 +150,30 @@ def test_backward_pass_work_counts_what_the_gradients_need():
     assert work[7]["multiply_adds"] < work[21]["multiply_adds"] / 2   # the big early maps are skipped
     with pytest.raises(ValueError, match="fixed input shape"):
         fc.backward_pass_work(keras.Sequential([keras.Input((None, None, 1)), keras.layers.Conv2D(2, 3)]))
+
+
+@pytest.mark.slow
+def test_lora_copy_is_the_lessons_keras_and_leaves_the_original_alone(trained_head, task):
+    classifier = trained_head["classifier"]
+    original = fc.snapshot_weights(classifier)
+    tuned, history = recipes.lora_copy(classifier, task, 2, 1e-3, rank=2, seed=5, validate=False)
+    assert fc.max_weight_change(original, classifier) == 0.0 and len(history.history["loss"]) == 2
+
+    # The lesson's cells: copy, unfreeze with BatchNorm frozen, seed, enable LoRA, compile, fit.
+    by_hand = fc.copy_classifier(classifier)
+    base = fc.get_base(by_hand)
+    fc.unfreeze_all_but_batchnorm(base)
+    keras.utils.set_random_seed(5)
+    for layer in base.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.enable_lora(2)
+    by_hand.compile(optimizer=keras.optimizers.Adam(1e-3),
+                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    by_hand.fit(fc.as_dataset(task.train, recipes.BATCH_SIZE, seed=5), epochs=2, shuffle=False, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(tuned.get_weights(), by_hand.get_weights()))
+
+    moved = fc.weight_change(fc.snapshot_weights(fc.get_base(by_hand)), fc.get_base(tuned))
+    assert max(moved.values()) == 0.0
+    kernels = {path: w for path, w in fc.snapshot_weights(fc.get_base(tuned)).items() if path.endswith("/kernel")}
+    common = [path for path in kernels if path in original]
+    assert len(common) == 6 and all(np.array_equal(kernels[path], original[path]) for path in common)

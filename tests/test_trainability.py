@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
+from finetune_course import trainability
 
 from support import HEAD_PARAMS, _bn_layers
 
@@ -181,3 +182,29 @@ def test_recompile_detector_errors():
     del tiny.optimizer._trainable_variables   # as if a future Keras renamed it
     with pytest.raises(RuntimeError, match="_trainable_variables"):
         fc.trainability_changed_since_compile(tiny)
+
+
+def test_add_lora_freezes_kernels_and_batchnorm_and_trains_factors():
+    base = fc.load_pretrained_base()
+    base.trainable = False
+    assert trainability.add_lora(base, 2) is base
+    convolutions = [layer for layer in base.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [layer.name for layer in trainability.lora_layers(base)] == [layer.name for layer in convolutions]
+    trainable = {w.path.split("/")[-1] for w in base.trainable_weights}
+    assert trainable == {"lora_kernel_a", "lora_kernel_b"}   # no kernel, no BatchNorm weight
+    expected = sum(2 * (int(np.prod(layer.kernel.shape[:-1])) + layer.filters) for layer in convolutions)
+    assert fc.parameter_counts(base)["trainable"] == expected
+    classifier = fc.build_classifier(base)
+    assert len(trainability.lora_layers(classifier)) == len(convolutions)   # found inside the base too
+
+
+@pytest.mark.parametrize("rank", [0, -1, 1.5, True, "4"])
+def test_add_lora_rejects_a_bad_rank(rank):
+    with pytest.raises(ValueError, match="rank must be a positive integer"):
+        trainability.add_lora(fc.load_pretrained_base(), rank)
+
+
+def test_add_lora_says_when_no_layer_supports_it():
+    model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.DepthwiseConv2D(3)], name="depthwise")
+    with pytest.raises(ValueError, match="supports enable_lora"):
+        trainability.add_lora(model, 2)
