@@ -60,11 +60,12 @@ WRONG_ANSWERS = {
         ("base.trainable = True\n", "", "The base is still frozen"),
     ],
     "10_review_quiz.ipynb": [
-        ('answer_staircase_values = "B"', 'answer_staircase_values = "A"', "calling it raises TypeError"),
-        ('answer_staircase_values = "B"', 'answer_staircase_values = "C"', "the decay compounds"),
-        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "B"', "Folklore"),
-        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "A"', "That is how plain SGD blows up"),
-        ('answer_recompile = "C"', 'answer_recompile = "E"', "is not one of the choices"),
+        ('answer_staircase_values = "C"', 'answer_staircase_values = "A"', "it does not subtract"),
+        ('answer_staircase_values = "C"', 'answer_staircase_values = "B"', "the schedule starts at 0.001 itself"),
+        ('answer_learning_rate_call = "B"', 'answer_learning_rate_call = "A"', "calling it raises TypeError"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Lesson 6 measured otherwise on its model"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "D"', "Adam does not clip"),
+        ('answer_recompile = "D"', 'answer_recompile = "E"', "is not one of the choices"),
     ],
     "08_discriminative_learning_rates.ipynb": [
         ('"block3": 1e-3 / 2.6, "block2": 1e-3 / 2.6 ** 2, "block1": 1e-3 / 2.6 ** 3',
