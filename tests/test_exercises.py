@@ -210,7 +210,8 @@ RIGHT_ANSWERS = {
     "08_discriminative_learning_rates.ipynb": [
         [('    layer = variable.path.split("/")[-2]   # ".../block2_conv1/kernel" -> "block2_conv1"\n'
           '    return adams[layer.split("_")[0]]      # "block2_conv1" -> "block2"; "head" -> "head"\n',
-          '    for group, adam in adams.items():\n        if f"/{group}" in variable.path:\n            return adam\n')],
+          '    for group, adam in adams.items():   # the layer\'s name starts with its group\'s\n'
+          '        if variable.path.split("/")[-2].startswith(group):\n            return adam\n')],
     ],
     "10_review_quiz.ipynb": [
         [('answer_staircase_values = "C"', 'answer_staircase_values = "c"'),
