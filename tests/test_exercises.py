@@ -219,7 +219,7 @@ RIGHT_ANSWERS = {
     ],
     "11_project_whole_recipe.ipynb": [
         # scaling inside the model, as Keras' guides do, and the pipeline left in 0-255
-        [("images.map(lambda x, y: (x / 255.0, y)).cache()", "images.cache()"),
+        [("dataset.map(lambda x, y: (x / 255.0, y)).cache()", "dataset.cache()"),
          ("model = keras.Sequential([base, keras.layers.Dense(10)])",
           "model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Rescaling(1 / 255), base, "
           "keras.layers.Dense(10)])")],
