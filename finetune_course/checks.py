@@ -285,6 +285,17 @@ def check_unfrozen_recompiled_and_fitted(model, history, base_before: dict, max_
     return check_unfrozen_and_recompiled(model, history, base_before, max_learning_rate=max_learning_rate)
 
 
+def _at_initial_values(layer) -> bool:
+    """Whether a BatchNormalization layer holds its initial values (gamma 1, beta 0, moving mean 0,
+    moving variance 1): what a clone gets when its weights were never copied."""
+    expected = {"gamma": 1.0, "beta": 0.0, "moving_mean": 0.0, "moving_variance": 1.0}
+    for weight in layer.weights:
+        name = weight.path.split("/")[-1]
+        if name in expected and not np.all(keras.ops.convert_to_numpy(weight) == expected[name]):
+            return False
+    return True
+
+
 def check_rate_chosen_on_validation(tuned, chosen_rate, val_losses, reference, task,
                                     min_gain: float = 0.1, min_relative_change: float = 1e-3) -> float:
     """Exercise 3: ``tuned`` is the head-trained ``reference`` fine-tuned (base unfrozen, BatchNorm
@@ -321,6 +332,10 @@ def check_rate_chosen_on_validation(tuned, chosen_rate, val_losses, reference, t
               "at this rate fine-tuning changes nothing. Compare larger learning rates.")
     bn_moved = [layer.name for layer in batchnorm
                 if any(not np.array_equal(before[w.path], keras.ops.convert_to_numpy(w)) for w in layer.weights)]
+    if bn_moved and all(_at_initial_values(layer) for layer in batchnorm):
+        _fail("The base of `tuned` starts from random weights, not the pretrained ones: keras.models.clone_model "
+              "builds the same layers with newly initialised weights. Copy the trained weights into the clone "
+              "(model.set_weights(frozen_model.get_weights())) before you fine-tune it.")
     if bn_moved:
         _fail(f"BatchNormalization weights of `tuned` changed (e.g. {bn_moved[0]}): they were trainable when "
               "you compiled. Freeze them after unfreezing the base, then compile and fit.")

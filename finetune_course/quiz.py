@@ -29,6 +29,7 @@ class Question(NamedTuple):
     choices: dict[str, str]
     answer_digest: str   # _digest(question id, right letter)
     sealed_why: str      # one explanation per choice, sealed with the right letter (see seal)
+    lesson: str = ""     # the lesson whose main idea the question asks about
 
 
 def _digest(question_id: str, letter: str) -> str:
@@ -58,160 +59,267 @@ def _unseal(question_id: str, answer: str, sealed: str) -> dict[str, str]:
 
 
 QUESTIONS: dict[str, Question] = {
-    'why_lower_lr': Question(
-        "Why is the pretrained base fine-tuned at a learning rate about 10x lower than the new head's?",
-        {'A': "Keras refuses to train an unfrozen base at the head's rate.",
-         'B': 'Its weights are already good; large steps overwrite what it learned (catastrophic forgetting).',
-         'C': 'A lower rate makes each epoch faster.',
-         'D': "Adam turns the loss NaN at the head's rate."},
-        'adda2dae5c868e651dca849a217be5e364ebdb9796433766f07d0626668456d8',
-        ('70XAHySX2c21VWqJ7SdZqVuTDrMiZggZHMFtuHagvVaSvIyqG096q2qh1OUBmmgidJpAiyAkO1e5ohb1g6Ir6B3rpSFAC8ua'
-         'LN6ahrnf5IrC/faWqX/ySnJmi1THxdPjBHLpYyCHaJJmNfZr5SGtaRvAEoB3WYJ3w1Z49EFKm2hWlZvwIWTWQrxNCQy0OBQ4'
-         '+kfSVHi6C7yG48EjO/jW/ptZvutevuuEjIZ2S2CtINz6if52wSVPRKN6yJnGcP4TgnPcUEJennYfWPCCWoPe8LsVaWOfG5Ww'
-         'eG5dynX3cVIupFHj7KUlnWeQuaS1+/kKIMFWGONVDCByfduz9Hm4VhcjsQU2U9WEhbFhxekYdCF5q3r9NCLCRZSqIxAyY9Zu'
-         'KZHtS+xdTogqVoP9ie8hZrdfXb10kJtG63KlyFngW+WqWn0b8Q6Jlp5hdZ0lxEdyevOUkUeFUK3OCrW846C9v/V3hryNfaCL'
-         'Nh8d5KBuY4GzUNy8fw3U0ySfkmPxI5p4L703KsK/JeWOPj/QgcRCPsjnbZJVTejOoT+/31o9BAdAnmqkk0qvdesOUNCwgltH'
-         'f2Sk0IqoE4jtGRmaZGIExOJxtkpiHXg3zevx/myMqzHLvbmdErUtOHaAihajLkHU5htFYjZq7kAoWHi7VSudzTitdfBcQgtn'
-         'YadVyulxg/ybAeZu2fXNrh5IlGjrC4PG+1Q4RQ8yZuPp')),
-    'staircase_values': Question(
-        'schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True); optimizer = keras.optimizers.Adam(learning_rate=schedule). In Keras 3, what does [float(optimizer.learning_rate(step)) for step in (0, 1000, 2000, 3000)] give?',
-        {'A': '0.001, 0.00096, 0.0009216, 0.000884736',
-         'B': 'A TypeError: with a schedule, optimizer.learning_rate is the current rate (a tensor), not a function; schedule(step) gives the values.',
-         'C': '0.001, 0.00096, 0.00092, 0.00088',
-         'D': '0.001, 0.001, 0.001, 0.001'},
-        'd11eb7fcaa0d52a7faf52217d01c7c4825899bab788ba8a1898cd611ebab828c',
-        ('fll9wEjOdyDBxm28iRuEMI9JO07DBTtzB83tMCobvcilK7bBc8eBM7+vkg2b6Do5MYjf3QMIyCR9YjK24FmCP+/1SNeqZaPo'
-         'PVdZXW9exsrtuKDPhlLduB0lWUEcqKz4erWQom7sVYuCqn7LvnaOgzhEdIbYkf4jQJGa+WA5cyHISV8Wt57oNjK67cWWYV2S'
-         'Ba5ZgoPajgzUlRJuauKj9tsgDZC24vTOPE3f3nu55uNJj0Fd+vw1NcO3IvuooRcmDqxiJk9TpCB+5K/TW1byrmM9o/e6fNTk'
-         'Cqm+K7smOKcMID9N4Mv9FLCuy8DxGtBxJfN0SYZJt1w5ydZ/1B4z3RrJy3e7VzMlxPM0MXhKI5NbNvDTVX+Fk3/9KWvoFIRI'
-         'gTRchAw2cF7pFNyT0l0fVKIE50BZ+xLDsCm6pbl0BqroHgI/snFwrYgs+VjXpaos8MogNSc73EJTZdgu4rpxCpX+Hjr8zzIv'
-         'TfsC/CL8pgxCcJ8eEa4Ob5r+K5/zgK4z9xWdLzr1B6geSlA27KrUXlVIwgSvH2Vxz5lojD9/UVo/fS68InWvsV0/ZCRKhxnq'
-         'X9ogvPD12Lm+AqHY0a6SWoOntAPzrsnx5GwrVNO/3sDVox2axnOkNQGbifJZGddOJ0WpkU7aYR+zeCrMOE33EyZpXRO40tkt'
-         'HG7Ir/6cLki7incjOyE1A7dIUwrzQd5IH6EwajhkC2d/LMmZ8Me6KGGc5idsqpHSs97HXgk84K+YJRuBbd5dUzqAgNy9VYBc'
-         'x/V2o9+hUJD0ps1OAR8v9MIy/tWNhxCIpR8FJpS/X4n8fnuSSb0Yffk10iUwFdwKtUJQAxRIfEaJVN2YDXMw8TiUzXFLpOc+'
-         'eeeHXbkUJH37/sNWzM578qNm2GqSHdOuoKX+pDXWsnVSg9y15tih+1E/g/T5qdvxCXEEdnlDqPnypx3hzhg5DdTohxuBi/e5'
-         'JAOf7o+czpnW4ozOCiVapizv3JTmWM08N4swaR91Xlwqr0Y/p56/7BLvHAHIi1LU6VO3R4bN+xUBaFGGmEaX/5x61RVwMdWY'
-         'tTq+CRheLj4SUxarJEEMz2/XHZ0EJj+Iy7nFttxyLgrjz7+LCL8J8udPHN2DTsbTCrKElCbfA8Ciqx7jvUiRHaqYTQWtsHGY'
-         'TS5MEDVOokkZ0PWdNWmVz7Ei19j7ZXF7w5USIgnRQ9pscDTfIsVYMYuvbY/EvbF1+ZVsBeHs5Ru0OiaHF1uI0+KrCRY9FjtM'
-         'kyPMXEEE5H4X1raIK6c6oDGM0x1+qPPyti4jRWRwTWOWdEzwW+/XlnMzdRKd2lb9nX7PPNKAKOkqT90TMCUqlOYEQ6l48CiE'
-         'sxkInD6kDDcEc5trD81Xeun2cg==')),
-    'small_dataset_lr': Question(
-        'You fine-tune a large pretrained model on a small dataset with Adam. Which learning rate for the unfrozen base is the sensible start?',
-        {'A': '1e-2, so the base adapts quickly to the few examples.',
-         'B': 'The same rate that trained the new head.',
-         'C': "A small one, about 10x below the head's (e.g. 1e-5 to 1e-4 for large models).",
-         'D': 'It does not matter with Adam, which adapts the step size.'},
-        'a03cb1875979d5029d2208ebd77951e4654d0dd58bff85ee46f96289d0687766',
-        ('JBln44uItJbmnjaX0NL6bXyp8uC86Mf5cWTvKlriTS8m9SOme0+SbRKnmhOkQtrZczeMI7vWrSh2P7k7G/5vGNRdKAVa1+ip'
-         'p38skQGHSrdFXI/5cknlmpzYAgKrIcimFld/b+wVH5dXKVmtWoQxYSxhGsir7/uHHoIC3S4wMQ1ggIMikIeCjgcJ3gvhKkRj'
-         '+kQsZcCy8nhgvgx7xYqwmc5WYGDYQL59LCWMROL85n5OR/5FQPKrrFwcB8abQAYE2nk8UIvGAfeqg53FIYLzH8J/ILiuvw4Z'
-         'YoFbOSLNCMTO/48gVj3jQlqhRqpfcN69Cyop3iRgZbi8RrtK8qOyhbGds18Y+Pf5AQdOlGUnzbY4l44dhSs8NlV5Q86zIhhp'
-         '6rTLeZRXsjUUK5OjOW4E18iqR6ZjTnuPRhjs+G7TGZlOHr05T57r8P3bLYq1eBy8NjZCc3h0SSHpRRrm0i/LqivGw2uzTtFS'
-         'A2NAOP8LOiX7FRIcQijohbox9o5jTv8snalmGwUE9DkZLQfNFyj7gM6zkcVBCF+i+5VDIdBnYfO48QDb8P2rSJd4+/f9ZDrZ'
-         'vNrDDk+zZB6TkLuR8yyoE5eUaIxsPqgHiOCfDO27aA3xZ3jwtUZb8Myhu5WcKFWjn2R2m1Sh8WEmF8QyiHSJJ8DXLIRDZuxO'
-         '9c+i1T7XFV3j9wywtUMsUJeLkmnKAC8OPS3iZrjTWxeD8z+QtB79agWRUvXMZSFX7XpXNg==')),
-    'train_down_val_up': Question(
-        'While fine-tuning, the training loss keeps falling but the validation loss starts rising. What is happening, and what do you do?',
-        {'A': 'Underfitting: train longer at a higher learning rate.',
-         'B': 'Overfitting: stop at the best validation epoch (EarlyStopping with restore_best_weights=True), or fine-tune less (lower rate, fewer layers), or get more data.',
-         'C': 'A bug in the validation data: validation loss cannot rise while training loss falls.',
-         'D': 'Nothing to worry about while validation accuracy still rises.'},
-        '38aa00ccc0f0df7363511ea8f2f42635e561def05fd289c5d34407a1d79e2bf9',
-        ('ikH3Bn7r13YNY8sAcviR43iCFDkzcbOvdYDPOqkIA0tWPuhXTII5vjh2Dbk3/3xAqF4Yk7EfEZ8aBhczFqbs+gu79E8gSlio'
-         'S9w8mgC2gX7zckVvV809QeanhPAY0glqh+Mbkoai/4UH/TGxuaJm6Ah2ERqkwl9uWnPZ6qaHRV2CIEGqDA5xuYYAQnRocbdg'
-         'taqbCIc5rQZJ1NJfFuIzLnPoz01aIHWGNvssstJIXi7m6rgXdUH43f4EY9zatV3taNrN0PUKlnKTjmE/vgKibabwB8cvweKl'
-         'jEZ3iLJ/D61AOMW4LdR3WdMCkBG34D/80ePdLfLRrXTO5mPDqJPrg1OQso8rngGeC4HdfJxUkA+ivisJHSp+Bxf+9ZZTfdst'
-         'RdBY2vzUdgfWsz78OHVMkGH5sIRbhquUa2CuLiljXNE++/Hnu2mhJhY6J8Z46DupDTluG9FZ8lsFuzETcF42MBpiWAonlsTt'
-         'B6mm/M2UnAbLSY5jQYM+CqyhlnyqjlZnQm6g5g7BkpRqfgbNBoBQOTlyCcEuu/fV4HMvzcTjS6Q6GbPzCH7ngvpJli2J/g69'
-         'cyLzBl+zX9wH9J9Ja1tFIvm0pIo30k1yHLRzXIm4yeL2WyJhWki00MVtL9mtasBS6iWo9zoAys0yp7vu7UMyN0NloI03IpN+'
-         'A07DBrFJ1spySeX1enMgzqbhneD1938OI7vpmrenwq5k+V0+I/F3Vylx5pg0mpKusV152SnoQc1Sc7eRzA72JXkMrMpL8Tkf'
-         'ip/DbDAYL0aSxmW2GEFZAxhBBrsKrP3AZHKZ')),
-    'nan_few_batches': Question(
-        'You fine-tune a pretrained network with Adam at learning rate 0.01, and the loss turns NaN after a few batches. What is the most likely cause, and what do you check?',
-        {'A': "The rate is too high for the loss's curvature: each step overshoots more than the last until the numbers overflow, as with any optimizer.",
-         'B': 'Adam always produces NaN at 0.01.',
-         'C': 'Adam moves each weight by about the learning rate per step, whatever the gradient, so a few steps at 0.01 rarely overflow by themselves: look for a NaN or inf in the data, a log(0) in a hand-written loss, or float16 overflow; and lower the rate anyway, since 0.01 rewrites a pretrained base.',
-         'D': 'The BatchNorm layers were frozen.'},
-        'eeb9ca89475eda374e39f62481a46ec1b8b9db8ac9fd6bba90d16cd12d368bf3',
-        ('a3EDVoSV0CLoDXf4OM9vXXkmLmdX787OzK7vicLYDJJyeCP5Dfw5k7vwdiNh6BKT06UNKvRdYd86+gqkz4IBQ49JnZFxGofR'
-         '3VYlO0UBvg+WG+iSEGAlHmSvyj4+035b44772/8aF9YLop6OTIO87aJkvD0CVZotrAiDtaWcFU8OJrxFaHlXhOrLDpTXj440'
-         'AnpK8bxjzDekr0Jjzh+a2xfq5TY+6RS+FqejgEYgHS9aEAMarl7TlEsos4Bu93HAo6qZ0n09Ko1KafhXACQgibBHtk8VoFDA'
-         'Z2ZzNAptbsvPrX56SKcPyZ9LPLaWk7eheXf+bWdv667Y4LI5S/0swnKzXc/TtbSnSrC9IwPkf0QU8JDZQiqGLOl3BtrpBJJw'
-         'NXRL11lJqoN1RD3YIqJAl4/ISsICYRb+iy9BxX8kZdnKCjXWw7vQT4o+6I4C9ArqpHykSTobQHA1ZUPp9H4DGjxLLMo+qy2h'
-         '2ztaDCPt26ewxg+mkQHfE4DQnGRt5A04YwFNsOT1+d1fFlMIl7y8eKdcRhLn1dFtoIu6576B+DdPH8mNWnXrVUU886iDKtSW'
-         'a4q69bFjC2iwf4q2Vl7uHTGEqdhVlobyZX6cJOfu48k5VqjKDbMZru/YLnCoYUehSxZ2pFbvuffh3hSdOMcuPNHAOzXwKivW'
-         'iDaHoUbBkPO8F07t3BbJV3J+mGRfbSFrQSiJqljNtzdGdva+Pr18h5r381Ox6btn8TkhCAhscrhRQ9yqOPhAhGEP3TbZAyeM'
-         'dTHmOgYBiIy+tJFyu3Yi5t67Vc0S+S+enuW/cuPUUR3+o+13uS2Hc9R2dECK0n9k4iQtBwyzwU5HTBZnuP5JlfKu6Sxg0anS'
-         'Ea8YRJb+b5sb3nSE9g60rXeDSaLYG/mLRBx+2TJSnL2fYsPfAAXKFjqS/YhwDddGNMHcrE6i14JOoRt/hA2IWF5WRpthkxex'
-         'wCbaSXv8qpkzexrAqs9EbEgRK+VMmmUv0D0dcoJvlys8LUx6TJPw3xGlCiDMdnDuHPMRNac4/gchZXkX9cD4Kcku311moSAW'
-         '7zRW2XAxglKE4+0xx3BjRxHevlQq1N/WxVZcELD/S4LknpjsXbottxRs0o3IH/lmZ1oSU+tokyxo9sJnuGapsOvaYGrMq5Sz'
-         'kNukdiNNIH0zw1Fydj5Tt3QAans+QiU=')),
+    'frozen_base': Question(
+        'You set base.trainable = False, put a new Dense head on the base, compile, and fit for 20 epochs. What has happened to the base?',
+        {'A': "Nothing: every weight, BatchNorm's moving statistics included, is unchanged.",
+         'B': "Its kernels are unchanged, but BatchNorm's moving statistics have moved.",
+         'C': 'It changed a little: the frozen flag only scales its gradients down.',
+         'D': 'It is unchanged only if the model called it with training=False.'},
+        '41506f0ebe1956a1f05037734a15b6a92af02bfc63366cb2d4bfb495e43dd2b8',
+        ('16Uw7wa8tMRrb5dAgqQ7eNCZsQDhyg0cpBgGjgQWjutZhtUFtgSJFR3nmBb+kz74QVoBTpzxY1bE5MOhNhVeed6mmmWUagOP'
+         '1tBv2UBGb8cnvKkiam0oyXnwTU4UdlqbSaloI4lmmMSlVnH3vhZRZL6+pc0B6wWxKQdM9mhbALhnxkImPR/LyeZMgAr8CVpU'
+         'swui2YO1hz90MNDZGVg8PqDCIfKgbHpY15vjY5Tpih+HsTg0Kbd5GEn67XFcCCN43sxqutx7LMbykCakonv5ARj99MjgcLFN'
+         '5R+PLybq29t3Q3cIyvEf1RjssjjuXNtg1SEQkWe9AWgqyJ7/+TbIUyMUnEou136c5PnarPakfRB7gUBNz+nHF7BueG5+VrU4'
+         'Wba/TbUacmOVMVFCJX7n5wJwMSkpTcD76tb4ZGJU17Q9k0fRv3WtXx/jERCHsDL5ieU2245r47m+Vo8OFJjPD7OPGA3vxCz3'
+         '7tbIe5ELJOtMxk6g+qiZkbDLsWs1SoI30GV6fqLi0WJHL7FTN7zEretNVO0eQIn5A96NGNT7F312vTdTdQIwknPnttmrd4xP'
+         '+SXOtwxsWc1FAqi+6KIlpztt+oMsFGgvhoyU+6anX7H2G+yIVzi2VbnAoB8MLmvwYNBpTTUV/EgjNRUGNSzGFPMe+ccpZb5n'
+         '+noXqRG1R4jdVx4RaYy3LXGv3sQ8bFZ3QD7d+q30/B/moBePiai9ptX/ds/3or8hRl02IwzYpzcADZRxrPloO3wMcWoEXFfI'
+         'kUVXxU7syww0dV3OUYYOGO0xADQ4d5JCoy5eexhsWntmRXvRGg/pGfW9f9hLi4d+urT/JwAjhMWzDN4v0l1Aa1vkcpQLseJa'
+         'IFJmz/vkrW0Rya+38WnPPVkVLzDoVLNqPxiDl32MYrALjhL0F8hT'),
+        lesson='1'),
     'recompile': Question(
         'After training the head with the base frozen, you set base.trainable = True and call fit again without compile. What happens to the base?',
-        {'A': 'It is fine-tuned at the compiled rate.',
-         'B': 'Keras raises an error asking you to recompile.',
-         'C': 'Nothing: its weights do not change, because the compiled train step still updates only the head.',
-         'D': 'Only its BatchNorm layers train.'},
-        '39c89b2d59f397aaccf9038b23c1e61307d7584b3ac5693aa26928b50b846f4a',
-        ('CFBENq3VV/b0hCZW2op9rAtlewfqvgyL982eoEDt8DBeT7UVxN7gxbcYwhWg97B0gNL/PAdq8dDu5OwRnDH+jT1vGpPRtBPS'
-         'G/ptSyRsj3Kj0aSE8qN1C7gQA8cCVvBNmPZW3CJamIGhy5n/VFOplMU/dh5TRNBHv3VC2+w2K3uJOIaIxqzpQXw7F3kNbfmK'
-         '+wqnAl2F4GgR33AGI3W31JFBP6wW0cYzcYhtvLfs7weLQzuIsfBXZcyNaaR9ys8VsZUZfn0GODw7tNCRvNt6XtxQf5sTCCFo'
-         'fVKfQhsuZTq50SGmGA51XumE73QmM27diOb56wYZQ3ZfgetALRLYNkVTr4PLVe4pDGKUq5IX/1TxDbHVL4TUsiH+Gv+8e7Mm'
-         'rQNQd3i8s9oRw3kIMff5CI0J3LHUBv3cH8QFwGqpcgVeqSlabhSOFyCs5q0JqL/sSb4Xzv8AIagi3CDlibBey6pHOB+M9ntz'
-         'WK0o5AHARsAWwxzCZ1C79QBCkWQxBmJHrvMQKX9EENqFnkNXyjK+Mg7O6SRDrMcDzdhCbJFZLudN4lQmGEEq/iWNQ/EJiqcu'
-         'IVkfueQ3cHwD/DBGasSvIHNZur1bgsJT311w4hFBHLmd4i865U6efT27B3KVpDwztA/e1ENS2nHxmn5FOGuspQ==')),
-    'batchnorm_training_false': Question(
-        "A model built with x = base(inputs, training=False) has its base unfrozen and is fine-tuned with fit in Keras 3. What happens to the BatchNorm layers' moving statistics?",
-        {'A': 'They stay fixed: training=False keeps BatchNorm in inference mode.',
-         'B': "They update: fit calls the model with training=True, which overrides the recorded training=False; set the BatchNorm layers' trainable to False to keep them fixed.",
-         'C': 'Keras raises an error because training was given twice.',
-         'D': 'They are reset to their initial values.'},
-        'c017c3342304fe1da2f646aff089f53be6da1f97aef72ad8bb39cc59a0886ba0',
-        ('FLmNYSJzvR3HkEOQCohloP6Qvl4fO5+lD7D/FL4Kq6rkoYUtm1QLL9+/h55qNpn0ItSHSv2p2Bnfil2hUiIyKj00DIwjVX4U'
-         '5eQLQkC5s1Pw84XlCBW+Yo6+9c7DSZ6piIwvcGqKeTgEmR3NpGR/Ps+Y4M5c31V8Picb6QWYkRl0FLzvOQyeG7hYlB37Te4L'
-         '65t/bfwXXgVyh60sYAIkshaUg13LSPrtz9M3/6bubHg/SHK4NXSxRYQdrNCIVW231jCpmdBv/2mj5ocRg+iamIEUCRWRhRzx'
-         'rDGgrckNAjc7dKh+8pFOTUHiO8izNtQxG9iKNLNF1lVaTY9kz6i6O2dpd36//QIm0Mn3+6ChgpuClk91rhcUxXpltzVSSeUY'
-         'sKk63xQGWv9KY/vcPz3dBAvxIANJ3vPjWonLNMV3ZRff/6agOfx9QCCxneUBUHz+aSqJM7Dt4XNHvsLLTVjwUXnExk+4+9cl'
-         'c6HUrCZnJxFKdZk6POVnl5KJnrMlHj+FT6Pl3p9hGaHtuNaTdSmF+exgIaMb')),
-    'gradient_scale_adam': Question(
-        "To train the base 10x more slowly than the head under Adam, you multiply the base's gradients by 0.1. What happens?",
-        {'A': 'The base trains 10x more slowly, as intended.',
-         'B': 'The base trains 10x faster.',
-         'C': "Nothing changes: Adam's step does not depend on the gradient's scale. Give the base a lower learning rate instead (per-layer rates).",
-         'D': 'The base stops training.'},
-        'a354fac41981b5c2288e8597a850252294607d9ec341fb5ae3fe61a6f3109b1f',
-        ('cmO8Bqqm3aSQzIrBUhwmD1tOsaDjEBCNnRkazWHVuiUotybjf7CtY9vuTgL2BR+FXxrujedPI4HpwPgavtMA4ynKih63NKYr'
-         'TnEsTRdmEJB8x4L5Ka5lIi/aI1gAGhSW+oM+Bpyguq4O/j9bwk7GjaTsz4/erdaFLhZY3HW9aiX+GDwGy7fQd5oQ2WQ43nNj'
-         '3ZGIFpCZBLc04ptxJ2eN0Z1lg25kRbI72UO9V4l0UPrVocys4R0qvuIKADqSrFrr8Hw802mmvTkQ5Ccl768wUngNNZ4Tv1c5'
-         'wb4+QqF8nrTGt7HOKb0jQYKIbkGC1bUNTn1y5kDErTyckU6ULT0pA7YGOtm1vOp/XMokmpkHJmNI9fv/ldQUlD9lYos+Q/64'
-         'Da3a3T+pWisSMCsGd316eIZMSW2HulfxK/mlxSKYb7IC4Ko/cf5FQtvaEHCp9Jjds+EO942JTvxFzLSvlikZZqN5+vZscoWS'
-         'ttoKzeYh+ZZ4N8j1S5EVaE/sVMFj3rXq/KEShQF53GI6Vo6Fqpi+PTXPpKVUHDE8eZlw3P8WzPC2SA==')),
-    'discriminative_vs_two_phase': Question(
-        'Lesson 8 compared one phase with discriminative rates (head 1e-2, base 1e-3, from the start) against freeze-then-fine-tune. What did it measure, over three seeds?',
-        {'A': 'One phase was more accurate and forgot less.',
-         'B': 'One phase forgot much more of the source task, for about the same target accuracy.',
-         'C': 'Both recipes gave identical weights.',
-         'D': 'One phase went NaN.'},
-        '56fb7fbc3fd0fec2a24387f9fc7a60113361b0f26ed2e32b794244aa7eca1b29',
-        ('4UAY2qgUrb78AedpeSolcaMFsTOoSj2prcPKzRFiD2HEFk5ntPnO8TkDB6uJ8XNi20+W2h1jo4syG6uZ1t1yFtBzQm9CF4P3'
-         '4lgO5tSxX6SYCvXXB8GF/mF8fKDfjFMT/Z7oYtrOb79QfvDQjH74vMbcXOCQ0DSg/np6lw0w+YcQDLwoJQQCITajNIh+uTK+'
-         'sgc6c23rPEF54irF9e7T90h3QUhvFjrTA+dLvGGUObDmtggHfohwX4QUWcc1P8+rXQ7Z2qCmHr3xS4vyNUvjDfFpR0yW6WxR'
-         'HI4X1vSpJv1Sal7MeKhnb37z+NXw19+1g5iv9q0zktcd/Ytn903X8LAxlFWHgwFfAnzwz3I/UueU33HRT9ugj+A85t/t8xf7'
-         'lLHnUKEGI8bodwrIeltMpA7YeumuruypuTqEX9n2OmHM8X5//dXM1RKHLy7XlP9hugJm8xPTDETlDDs+B9E388VJOAsed2rU'
-         'R1MW/yIRJMM7INJO4SiL3JBZsspoPRBY5I+cv2FN3NwvAeO4wZRCvf3/DXiLM/92ZNai5r1C+g==')),
+        {'A': 'It is fine-tuned, at the learning rate the model was compiled with.',
+         'B': 'Keras raises an error that asks you to compile the model again first.',
+         'C': 'Only its BatchNormalization layers train, and in training mode.',
+         'D': 'Nothing: the train step built by the first fit updates the head only.'},
+        'f0e64be7883d5b20eb152635ba409c705307de59fc1f35ace5d0d07a2049bf87',
+        ('CHkohWj1aU7bNhzJoememX9/IasnlGAfqks4Ti2JrBNI6kISMxPmGq9et0AsA6HOME1KZqGq9BIxw5O2x+HubD2Y5iQPa8JW'
+         'ErCy0JYHnpip0MsdlQ86ON2m1ZAsd4ydlywFZmI5ytqkGAXVwPSuOTFiSsL2eXmxyKe0wnLa/aIumDUlYtTl6kxtecaO1wfz'
+         'WcUyom3QLbS7ZlD8OCj7KhkJ8O4KF/7kQuVDVn4cSS3KfREbLBHoXxIO9tMiFKoO3qQkBcU53vUtUmvMwdd7z61+l098nLmu'
+         'pzjKRnEzysUafXKUDcjFYGSaicLgU3YnvaZ+yHQ8GcRRG+BFhpZO8Yv/FQMYIIKaSoqrq+uA+1GUPFHbx7ZSSARZFAWkIc7U'
+         'TKrA5ntC9GBiqfQHfsPFLs4SUiqo7ZTrmbp4XdnMNiGCfopaGXyef9oU9oc7KHTB0feXqo8cspcWbiPJGDH9Ct8wex1fMOM+'
+         '1wR99AbarNnS8mWQgpvuvEpvR3BCyT/xsf9lxdoh7LWBj8lxyg0mfLu4h405Yx0dkRDJuZr8kir00AJoCNL1o8BbJcR0yxU0'
+         'cjRXzh3XQSGi2g3YPro2RHMjPOc8Ng09BaWi0d21Zco4kZpiAJBKYNJD5j+lC4fu+chf7V4gmkvzJ2XyG+KTawdRong+pKui'
+         'yj8i91MZaYG9rcR2f2uEOprU1TBYuzfrxD5ZaUFEwzpr+6NiCWrfGN5PfnezIeFfpNqAwUp46dFJM1poUU4TpMHFbh1Uqk2e'
+         'S+U='),
+        lesson='2'),
+    'why_lower_lr': Question(
+        "Why is the unfrozen base fine-tuned at a learning rate about 10x lower than the new head's?",
+        {'A': "Keras refuses to train a pretrained base at the head's learning rate.",
+         'B': 'A lower learning rate makes each fine-tuning epoch much faster.',
+         'C': 'Large steps overwrite what the base learned: it forgets its source.',
+         'D': "With Adam, the head's rate always turns the loss into NaN."},
+        '709e679fd17b360c133378d4b4efe378efbae2130fa542fdd88da91ef2380b77',
+        ('vsdMQkgVz7PGTmPzyUfHZ99vBYqjeoCCfUpLe5/skTGrf5oLXr9vIRvfp09RPiKFziPqmVNJReQlWQMSC/7H7LSjpnKDo510'
+         'x2uXr1HDgJ03dZcN62Yo6X4ul1ehRz6D1YBEvaoglukiIjjQOuR6zcSwCi7Il+GauCt7NoS020kT7FJAbvnf1ha3zKKF6xyO'
+         'd13vYTzpXDwTOHeYQmzzZ1RYk6JyepjTv0q/KJqorcRWZXEUV5A/Irpa5juUv3n0qEW1ol6GlCWk1PnX1d+8NKuAXQstX/sc'
+         'c3mMaGOKFflTeJs/OY1wTV1EsKsw6Ujhr0hh50xm1U164NP8E+If6cA152o2h5TZhw9vRm8ebjYoYcGGI6OAaJ8bObVRPYEZ'
+         '/yGaJ2W+NCq6Y4+O5wyC4d2SxsAGIPLlKmr1szVjhhPE8wmYGLccf4O8NOP0/9Ev1s/PLHX8H7S08RjXYB0R6tQLgjgKpodE'
+         'X7W3Ars4nwR6ZyPvlJkbuuZficB/ZdHrhXfClZL35iRvw8XKsdGmAoBbEecks9vNMo2cBJfhG6rRukm5Ocul2ZfB25Ldjl/i'
+         'NZC3QsiGT0DT7EynMA6D1DPW7xLjWuwSHD0TW1T694+z10EzAaWSjupXsu7bB8N8dWXCEZ7quJy9DLzL97qnXHdD2fjWhsej'
+         'gdlejVNVwU/J9zj3hQjAnoEztOP/qUQP9S8Lj9VK+rsiqB3V4V/2qTlk4b3d+fs02IKNVY5qhxn2S56o8SAbf7PMzvjINZm8'
+         'FLMxkSuNeVyBFxOzXpVz3GbT+KPj0HhL45s1nv0phe9gKDKwQR9+mfvgOe0SHxj97ouKPJEv7Q7kJf0RiXZIrawE11heSn4G'
+         'LH3NlTyZ7w9EyWwoW0tnNDQYzBKenFUwSmqMEr3aW+4fEx0SWury+jeeRNVGJVEHKE12j87SIiN/tzIj'),
+        lesson='3'),
+    'small_dataset_lr': Question(
+        'You trained a new head at 1e-2 with Adam on a small dataset, base frozen. At which learning rate do you start fine-tuning the unfrozen base?',
+        {'A': '1e-1, ten times higher: few examples give few steps to adapt.',
+         'B': 'About 1e-3, ten times lower than the head; then compare rates on validation.',
+         'C': "1e-2, the head's own rate: one rate keeps the recipe simple.",
+         'D': 'Any rate: Adam adapts its step size, so the choice barely matters.'},
+        '2ec7cfac5556ecda18483537af3cfb215902017ef25ac3f8edda97939397a976',
+        ('8mse8pMtEHv/5o0KyJt+RZBOHm9gSTEH9o/MKDy23NArJA6PBjnb8cSnxiQXIwQj3AQmaJHL7/QFqjH4RYi66xuvJsJD6SAN'
+         'mTQamm4Fp2Wa1qJLCW8ntn15Zahj3D4Vjl4lyQFp5LhKZaWdcP/lFMGcXynTiVqQ29J+J4I7lig/OXobEe4sdy/HUQMVp7f6'
+         'HSH2CJQ9cDLNNzXjlceBgxGZDXKwrcrdmywbtjFJZDGQ/4xZb4syfKRRLRJkIj+xu1WO0vH84ctv851ssC/PZ0HJ88DkEiG3'
+         'n28wUtJLVthV2iYefxmhKultXY1+9AJKf8sXhglAcQxx9LL1TRWxHWHN2jIbkuvEjulZY4lF1DriQU6BnYhZu0SWmq76oqtc'
+         'wDnUo9QQEvE9Gh+RrR6KGi8zIGQZiVAsRZPTIjwGIyrtYvWUH/cRy5V4m5ni/1KIgIppflYjMwAQRZK6k5Et/NxbjZ7wRESO'
+         'U5tYnsQPlfFJnEMGOcfxNW313BQRt17Wzuf8CjzoYBjDm07sETGN8S/yduI/LXlVJjJvt3tEScsXIKsm18GfOuV2BIrGSXTT'
+         'ru5LWX5z/66Hgd5m2G9M73bG59TqO3CGBeA9nhbTChQ8DK5d2C60J2IGdpu2tCnLYNcdgRkzSqzl8xWCaPy+8U4nplTxMzc6'
+         '3lEoBOyEE1xM/mreigIs4nfePZ13z2oZAZ0SMOLxH8jPsTtDdeFQjJIYwSTp3mn38avnxvLsSuWs4izXMHlDQVDhurmgIfW6'
+         'kNfllEmrwiabCo9YhKpVAn1+Hf8nqOZ5IRtqULXO0C8rvjXTAWjDPxqLQyXKEwDURlddrStqWdz0XQO58wfSMS8BsY/9Rh4G'
+         'sUO7qlBvMAJcCts+VpeOorA+7Myuxt32z4knYxmTPVmWP2OpJzJYb615w1reLuS5LBUurH6wKIR0XrWs8YNguqWMHWZphp14'
+         'jt3zqKSLuJsd/m8uJq39YCOX03nL6HdtF8ut6w/BrR+l6XPnHYp9oXdwQxEETFZI2JkrOnccz0FEgQF6TqKHqGCqF4Nnp6is'
+         'XU9+B/kuPA=='),
+        lesson='3'),
     'unfreeze_last_zero': Question(
         'base.trainable = True; for layer in base.layers[:-N]: layer.trainable = False. With N = 0, what is trainable?',
-        {'A': 'Nothing: N = 0 unfreezes no layer.',
-         'B': 'Only the last layer.',
-         'C': 'The whole base: base.layers[:-0] is an empty list, so the loop freezes nothing.',
-         'D': 'Only the BatchNorm layers.'},
-        '26ab7b0100a0649dbfd4801c3eaa8fcbf19227299320fffcf2b83383e3457da7',
-        ('cflIsXwTSDXeQjZ7kVUABaZuy3lMAQinEBfAQCgtLSgsTs04yHlatN2izFG9n9QhSdBHsVRpdkzIrWEYz1O0oe5Qp8KfkWO+'
-         'SMvUMNlgoV3jzp5HcWJ2/wI7La0Wzti4dnILSdEbUxkcX9ttcMYSyUBy3kSWkAr0NKdDC9mVhXOSuBcONw8iPN90ZhDiJJPH'
-         'TTKl1uoqSlmjhTPiVZarD/6Td5UP/cjSCC/8HVTia1pgAxpdqY4w6b97wOcZZ+9PElpBWJhB/GRYccPSW3hhA8vNXmcrDCAS'
-         'KKj+H9dFL0LUNxsGbRHhB00CUr52501eIwK5SWxa4Fkn0LDz8H8GZuJGvzR72ua8qu+Ixtzfsy/3stfcn75SimoFPvcKw3dE'
-         'KO1EZUFwIVXUbl6SUwBhWJBqX2PI2iRDKrvBD4EagZTH9wnb2uHfRAShUkzC2m/Sq3ViHmSrk2zRhzU7zqMw63fmplgG40ot'
-         'bwGRkqBVJbcG/XCK8b9Vzee5LQV3ARzdqD0Me+uLBWYT')),
+        {'A': 'Nothing: with N = 0 the loop freezes every layer of the base model.',
+         'B': 'Only the last layer: the slice leaves exactly one layer out.',
+         'C': 'Only the BatchNormalization layers, which the loop skips.',
+         'D': 'All of the base: base.layers[:-0] is empty, so nothing freezes.'},
+        '0093448f15192c37bd5af8a4e2fa216e396d40fec32b840e1f64024eb8c01b79',
+        ('Ar8TXrRCtxLgiU9gBmzvjSy95em+NZyRWOkJ6dSTaTM4+947Rj1wrmo9ABQ0CzOVlyt3Oa+1Eiy6zjvFUxNVODsh/1Dfo5Es'
+         'aR2ZGY07LKA9qpV8YQ7ywYfC19SdLPmeR1jU2ArdZ4b7sgDRMaDLh3su3eHD7S44wr5pjvyh6pYo1BhTEmCEEbr+34Jj8kgh'
+         'TYxUpfEfG3EDGDOpGkF6CjOlHMe4qBD4p7ZyVGwEu5vopJWdzj4ARlwbdAp9Gje1H/gf1HKm6IMUXdZfpMBozd+1of7G6j+0'
+         'jVyQml0rUZpdBOQ7RmUA4D51AuZtcj8t0QJRQN20rwkSP5RAAptvYTOKbfDxrS4qBORYrqnPJmbBRMH5AHIF8jGiE43PU1/b'
+         'jPZMF4DAVNWvFzY7S2JID/6jrj5Gdc0cCxdpmUV96fYUAs7oQKGvPB4tMR3i+Y05Yi5uoGc1vSCSKBOshn/fc7Ov7TZY2/mQ'
+         'XX2diHC3ky/Tzia/HtkwoB+SXGYsqWjMdnPNDXOe8JeID6lza/ZjKXXAH2wHP3FNJZPVtQvrYGq4J4wdxqCQtsfu8BXQo0Tl'
+         'yZjKLSZPVbKUaaXsiXld4Rb3iEhz'),
+        lesson='4'),
+    'batchnorm_training_false': Question(
+        "A model built with x = base(inputs, training=False) has its base unfrozen (BatchNorm included) and is fine-tuned with fit in Keras 3. What happens to the BatchNorm layers' moving statistics?",
+        {'A': 'They update: a trainable BatchNorm layer runs in training mode in fit.',
+         'B': 'They stay fixed: the recorded training=False keeps BatchNorm in inference mode.',
+         'C': 'Keras raises an error, because training was given twice.',
+         'D': 'They are reset to their initial values at the first batch.'},
+        '2e3b59987ab396fb91af68535d7a4d797a5a321bd5eb93d35054215b3ed88f75',
+        ('3SH7jnz0QWcpfaCGRvSIdYhq9kdf74gDlZ+NTbQ0ajppvJG7PrINfASsuosYKEM644KxqjYQspTRPCZoXdkebmLJggGs30WN'
+         'gTCMQ/otjm3tYVudIw/PVBKE/fT+wZ/nxu+EAhly6cA6BrSp+XsZbkKiWlNku9BdqwqitwYYzqy3BsP589A+L+9SP1fSXC6D'
+         'I1nWeTSyXgyRJmpz3xxiNDOmOV/Pjakkxgk6LkvxMScn6Hu5MsL9f0pEkHK2VrfvhIMVCw3UaeJvRIWbJI1+GGxTVn0rrkTP'
+         'F4dgSlDXmQ6wtms4nbMYnogRX8SJXWvIQOQU56w3+MI/Kwmf6Em0p5jvscBh9dbMi5eFGq+QS3RYespx/dbZFDp8EkdoF7xl'
+         'BokC9yHe3QZBlh5szuSK+wB0lsrLgdNvJPyzwWUxNy6EQdPk+RnJCW2/1OOLVZU06iFWTdz3Fe9uvEbYL574lPriynNkw/PD'
+         'pkNRQZDlYbEnnC3q1RE/LwUOtbm9NfrfPGjy7zLTEbHl2i9IAFtok8sCxGxfvY5gvfrvThEN1LMe4Ok59gnSiVXrExSJjqAR'
+         'JJ71XKTKJFUpoVdNAevwS7QVCG1Orbur0dvFQa6FUG/3CQpfyufoEwWdqdEq9S/Zs3/jkacvaZyw7EurY9nlmIxTnAEZsxsu'
+         'hhkQyW4D6oZRFDexLamW/R/2AE2bk1vtAQuNs3tXPvsHlkfyPQcxvsad/qkwoubuO1Mfz2/fce65hX19OAMLZ53Swg=='),
+        lesson='4'),
+    'staircase_values': Question(
+        'schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True). What are schedule(0), schedule(1000), schedule(2000) and schedule(3000)?',
+        {'A': '0.001, 0.00096, 0.00092, 0.00088',
+         'B': '0.00096, 0.0009216, 0.00088474, 0.00084935',
+         'C': '0.001, 0.00096, 0.0009216, 0.000884736',
+         'D': '0.001, 0.00096, 0.00096, 0.00096'},
+        'd7c80d2b870f039b7c415109aea42e68b294b6e0ded462ef0079052bf26b5795',
+        ('tcNlmUfGLbQXPixY1fye7AC+DdnDBE55mkyLvtupfxu5remxDHsiXfU0sI3bDMwdP/KH7t05aVc40NTDuCbUoZrvOpCw2rq6'
+         'IM0qkCqvdVnaURAxs2WycbngNIn8THulgT7QAhbeMBAnYUFfjEBztCAtGdbZK5+uSAkDyLbxLIEBFhAOWkIPUKDBLj4muyq9'
+         'wvN2KPUsOaZd0k6glTv3pK3x7w4srONd4D6jiTRuiWXYfwqsTmEOgvSlEI9w6+NMdj/6GEkBQl3Ptj6cSnRJH060Q2ocPhGP'
+         '51smMIpRcQcE6x1AIaoxLhpSX9954MXbzWqCZeM71Xt1gKumvhFz0OL6bW9ue5SNOqjo9N2PiiIUFhev9I6ZtWH/U2jTTPbO'
+         'GXi6tun1cx+MHglNF5FPZ8QLMkgCmV1qBz0H2v9NvMIgRrADkeeVFcmYBAOgtYKBxHORGJb0tTG2RyBTfX1zL+sBWn4sUD7Z'
+         'mFx9nCzohf8E92BcpOGaA0tfqNba2gMBXJcpJff2MsWAOE4Lh1HBWiiDkJxnaO6l6r5OffcVvOoUkvsRG/EXWTxEMf/dCerO'
+         'DDim/eKEnTd8O25LblAVnaxQUkU02QF6JqTKhcGAFSILDUkLfdEbr32Hq8NgBGYnf033RaCibiJDaxrhi9fbQLpHbq8rr6cE'
+         '7dkVwb3eAPYeJraB3irJ0BUd6e/aNOlOld+4AihxMHUmxQTnQdHFWju7N5gRNc2aR3eUw3/1LNlu0ab/oBzg3M6rldy5oxoN'
+         'zAPGNdciRovm62TxTGbNytYJmxvhoGUjuuQfv2T8cuk='),
+        lesson='5'),
+    'learning_rate_call': Question(
+        'With the schedule above, optimizer = keras.optimizers.Adam(learning_rate=schedule). In Keras 3, what does float(optimizer.learning_rate(1000)) give?',
+        {'A': "0.00096: the schedule's value at step 1000.",
+         'B': 'A TypeError: optimizer.learning_rate is a value.',
+         'C': '0.001: the optimizer has not taken a step yet.',
+         'D': 'An AttributeError: Adam has no learning_rate attribute.'},
+        '03abe1335f28b94bd3bcfe71e3311e09c97e69eabf35d88aa9a70ed278f8f1a5',
+        ('jXQr1kRaLLs4L7PiiXCa+9YbJZzoiKA2AW5PM315iafkc1/pDbiSfaSAX6SeBxaXx06EjIAQZMQm1Vn3gZZnBwupXZnryIN8'
+         'CvJjJglmr854htHCWtWsCp/Qb1NB8VyQBV14fgXU9H5retlUtpwKOwR7bXpq9jEvfbM3TAVcmPVodxTShJ2aa+jAN5SlJGUi'
+         'i2TWf0iW3lGFTLqYpF/OB6q/ad7V14Yh0G/G+TLQyaIdSeDXngmlVEZxe3TTWhn/ygnBh58Wz1L4JTYQcBhxpcNy2kLLb+pU'
+         'Dg20VGdUmp8OmP68yX0s6dgFhT8xQKPfNjNzqPnQIuzzl9Dt4u+yCSDeA3sGed1WMQJA/bVacXo7kXO/MaJqrvkMbSjCNi6f'
+         '7Qrq1YumNWI/Wb0RUgySf3cp76tjwiE9w9Q7vqanCGKKp0eWcNc88W7lR15Wfz8adesbBcHbrsUB8K4T2au7xxu0UJuhVPiH'
+         'G8B0ALkzYbqYFEmHYmiAzTFkadL0iM14e/ykqJ6j1qYOMnG0PVfc0KS0wWYlo6GCbZ6fUxBQzSlWAKf80n4YbXA1Mhr1iXAF'
+         'BNzpF6UN59EvoEmL088XfYBFvA40vRoagYthfYnEVgwbLesHBd0p2jKgQQpO91TnIOmWXqwtYYqHk1IZR52qtUsy09n/TWLT'
+         'duDyCAaz+EaFsvLvNkeap6rQWzsV91l4miGvEVL+7YqtVaiC4Vl+hZ6jV2vh3K22egtfh0n72jokkOSdZuxuWryDoAFrHLFH'
+         'c41fb5q2QmJWLpebSAyyxQFMKWfkRoLolaz+fTfutM8JuiIho8vaFtTXQ8tRILJ2svdHsN9HbSlwatXc3YkA3RSW4kV9MCjf'
+         'SP625uegCQOmz7fPnd1zyKNh2obh397ArMkPNbebA0vbZ2fZ2zbFMXEnzgH6rBiPYZXwOBpCgkObwUw+KlDhJtIe'),
+        lesson='5'),
+    'nan_few_batches': Question(
+        'You fine-tune a pretrained network with Adam at learning rate 0.01 and the loss turns NaN after a few batches. Lesson 6 ran Adam at 0.01 on its own model: what did it find, and what follows for your run?',
+        {'A': 'Its loss stayed finite: besides the rate, check the data, the loss, float16.',
+         'B': 'Its loss went NaN as well: Adam at 0.01 overflows, so only the rate matters here.',
+         'C': 'Its loss went NaN within an epoch: lower the rate to 1e-3 and nothing else.',
+         'D': 'Its loss stayed finite, since Adam clips gradients: add clipnorm and go on.'},
+        'd0d57d3d04280515ca7bf3623fc58d0146402e9a8de5f630388bbe6a1f3cc1f4',
+        ('cacyTgSwWuDTrkGTGh8QShz44+/nKPwuSEt9u7wR5bYPrBf0WCX5x2lmqBZ8OOP9DNFCKULbSuntXZyf8+XDpnyyoK7DuiLJ'
+         'my0qjmJ0OUom2AP7UjVQo1Vu/IMy3ivFU7wYz6sCXTs19dt7JCuDR7q37W5VlPb2hFlT+2iFX/lWOQeyjAN+2SdJ0nXgER3n'
+         'XWhy3R9s93LMMPIuah1Lsqfi7h5MoIzBZgCavzeS6U88zQIOoJ6oL0w5E/wFK5GMiiF7vXL+Sx7c6uUVnPI/Xya1Jiy4Pw2F'
+         'QB35GAQQBC7V7T5XjeX4n+K2FeeaDWH8VRcslJIM2ehv9RmITDnKDCDWaejOohTg+iOukhMDbDPVjClcNpn7cn7DCxyVk4+q'
+         '428mkIu/BJqjQDh3+hZJ+mC3FrUDRk4BGQz9+96PkJre8jMjz58wMut2t2aLkDeHI1rehjm8KJZC2hC7Gtcm3PA4+uNehcfl'
+         'wWNYY+ZjaNnEqz84VptW/xxRE3L1CZfY+5drOsLLuulLoDkB3jmVkNGT76WbOjkkPRtbWCvC43adz6aIPT1Fz6TCPr9FuVBj'
+         'ECi2Ng8MDkFruNuf0qJGQKWSE6qP3z5GLFcRyVcRHjJ0hw1Zhh2Pa29QZYRQ+xhdthbMo5ponPh8BTjiVV8iGtFNLYJsWfaW'
+         'yD+vaHCE7v5XwK08jsOIH9CF3kpZ5vdSlRJFDxc61kY961A47X3RvyT22yAYK7TOu92+HACJAe/FWpgQ2clnrqhHTPwljnR+'
+         'n1JJYNGAUtfYZiMe10XgMYlMgZ8ZJquKnQQFxb5pmhP7Nn3qG4Zw3Xca4XRnBshj4gMB+iHQhGefTM75wGmIWxYubNS8U222'
+         'lBqYVpNJGxPaDiue18C+WIuSDJJu5BVTLnVGqxLhRwWnEXV2SReiGoPi54bA11dY6t3bu4Tex62cJ8n7/OPhFhTCGQws8FG/'
+         'yimH1OxI6tpIygRsBiAs3z4CD2qHOQGSNPqX/ouUJh8+nmn/VG10wRqogH80DVbGyziyJGTxw5/XLLEjWgs8nJXGUsXjXJD2'
+         'bM923iIOgDkfjlniM1Of23rGBpyZw64VzvLaDjwavrkzBhxHBWsGf9RMT5vCQwpO7vn+8+X57hoj7bkcMC41SbWlT+VM/JZj'
+         'a+l2HJy6V36G3V7XxVgc4ue+PuEgEDw8OVdMlqe4K7K8DzrypBCiYyjlN2o1GNB/FUK9xRG0MN+wBhUzTQ=='),
+        lesson='6'),
+    'range_test': Question(
+        'A learning-rate range test trains a copy of your compiled model for 100 batches while the rate grows every batch, and records the loss. What do you take from its curve?',
+        {'A': 'The rate with the best validation accuracy: no other run is needed.',
+         'B': 'The rate where the smoothed loss is lowest: train at exactly that.',
+         'C': 'Nothing for fine-tuning: it only works on a randomly initialised head.',
+         'D': 'Where training is fast and stable: a range to try on validation.'},
+        '5082db1e0e5c8f472eb6d234d82ba005c91e51771af7970d7b2215917a0ed917',
+        ('UDLcNhUvEx96mF+qlm9H9yMr/wuWXpGRmiV3saw5e+wfPKpW0AgXHywKmNVRtkUbHS/PlZbCfwy+QL2omlABs6S+l8fhKMNA'
+         'a4QMp/Xy8nRuJcPimWVSsz1kNtWRxuky6pv/GK4XxT90H/6zJpf2RiEWldcdxrQkE0Tc4jCKwXSTOBShrYJwEhzkWWdQHm2O'
+         'v0pUqLuMmUd+KBOeiO4ULzCS1l7gvOZKRg99Fig3dxi8pbZkrx56Il7kybcDiSKOmC5fEdkvXOlp+mpUw2rBC443BI/vVwZA'
+         'yVdPmY4IJ0RvZw+qk7HfbH1gf+2p7LM7IdLo73LVFsa4NBLz1HkRDJBWE7MC05+roG1neuGMO1kVWLSGwvyI5DZCi/88b9sG'
+         'MJ1E1HJbTPJaiUJG+seIWfXKcIuQj0ASLAMev6rFO6AeI/254NcvqqSxh2uZrfJep0iiSCqdKEwe+IhHgryFTD47URK7nEmY'
+         'emBRedFSe6niT5YgMz4Pa6vygej7hohWeFrfqGhHMVvfulHtzo0Z7gGJr5ymtjJIYbksKsxMlxgMrEhhMiQtfSPzN3HjKzah'
+         'VzupZzdc4uUgcKaJWo2uogU7XBjq21gJm/4O0E64u8m50JEzpdraXtKWwL+I3Y2pMi53vsn7oTmkG5nVI8lZClAVk9h/plWb'
+         'CxpqxN12GWrWSqTugdJOWYTUO9CwJ3PNaZNLw6xpHqc3M20AvEfUvuuSFTv+u/vGauG2lxbHm/cBC/+OAV314JBCrkh7AQUO'
+         'uJxW/W9V6cGuqOo+jOv0v/vqKiZV0zyeLdZSuP9qSIFPzSOeWfVTjERfx+nZ7IUz'),
+        lesson='6b'),
+    'train_down_val_up': Question(
+        'While fine-tuning, the training loss keeps falling but the validation loss starts rising. What is happening, and what do you do?',
+        {'A': 'Underfitting: train for longer, at a higher learning rate.',
+         'B': 'A bug: the validation loss cannot rise while the training loss falls.',
+         'C': 'Overfitting: keep the epoch with the lowest validation loss.',
+         'D': 'Nothing to fix as long as the validation accuracy still rises.'},
+        'e4f8a1721569503c99033c4aef593b38767c8d98da1e9be2b2c506713dc0f680',
+        ('8unrP1l2aTlIw3O7OE3IZ92FV5Gw/AEvUO6RPZQ5Y8O8QcbA7masUb4qrJusoCQw5eagSLvWnmBo3ufiiWWe3F5jNph1AUmr'
+         'G/Seezde6rqJQnKJAsa4ZY2RFhGjAqzWS1ZUuVBTpddBHJqgA6Ydhciw1JFvDYpToLBsy/+aWorJ07c0ukCyLYL/HB5RVSAq'
+         'RLcAbLZpv8UnlA2chQMdhAV9sRHp39J0zP+/GAwzsX1q0cmqPVuTrn4IfkcFquEB9V1BireyP2zy2kb+JDOZfeszcR9n546f'
+         'zVl3B5j5Da+Kl/kjErPGDsTN/mk6ySOEAv7/fqS7MrUAsbMUmTYlvRjKamJDfv7SYmkINF8Mt9R1XBzL8LPDxCMD4QGmOS0/'
+         'KcgSQAsluq+4FlEUfSx+NKt7REfFNLPZL6xqo/RpbejilyC2147ms0mcH+OU0H2/WQ1/sUhDrOIIuSW4PD4uiXEa5y2fku1w'
+         'bCEnsWa9vqJoS2NtZQvOVidonlyCQlLAjtTPL3VhQ5hzMVtmvto/J3QZENLL/ndOZwniDgKz8xdvpgSaJaGFNmu8OiBfqd4m'
+         'qGkJOsuMjMte7U1+TYASw/gpErECswqraIXjypktbiN123PR+fhHn1vVmbNyyCwwGNf92ueOciUjIjEPRBYJnPDorYSiI1x1'
+         'QhgsnqJU06dH9fCdxpRZw/pj1lmi87GpuzwMTiLZPiUVPCktlvd0pS6I/mc/mjn8G4IYo3Eu5HjSlK24lGKLltUUL+7rKpJ2'
+         '0TCrLASNUrX8TOoqJd5qJwomFKjdEhbHdDsohb+uIpJxwTwvRjJjvsf4eVJ6i9hZlC6Zig6iW/pQsExJx3ipcxiDBmmdLk2U'
+         'fN9slE1hNGN6WK4hUaLFhgCyHoUOVgxENFisI4o615LgJgXqcL2y1sU+RxbZYPwVD/TiJ7wO2TWn'),
+        lesson='7'),
+    'initial_epoch': Question(
+        'Phase 1 trained the head for 20 epochs. For phase 2 you call model.fit(train, validation_data=val, initial_epoch=20, epochs=10). What happens?',
+        {'A': 'Ten more epochs run, numbered 20 to 29.',
+         'B': 'No epoch runs; no error, no warning.',
+         'C': 'A ValueError: epochs is below initial_epoch.',
+         'D': 'Ten epochs run, numbered from 0 again.'},
+        '3783b61531d5eb9ff3d3f5b2fe4716ee291368c1a4ae75b770800b0fe4249ab5',
+        ('I+/9SaTPMZA/oQN+iErX/IYaXvVay9pibsWINkAIOlBb6RfLXZG6IHk9aslxsDZSR6HZZ5VwGAH05tPtDcybUcfj+oU8HJnj'
+         'KtQ8B6u/FBB5J8PzGBsAooF1K/n432q8Tnz9IZtDlbWg/VFS+oKZvx3WsTmKWVyfTxV/M3O3Vp+Dl3wh4Fth98E4uL6B3OTO'
+         'eUbWT/BHBmamSQRQ2ebxz97jPxmthmQL9/DjiHtDn58W+dGwOU81muJY5crTj1siz/82QDl6XLZuyhMXfTjX5haelmgtbmGh'
+         'fzGzS3caC9jTM1Q7mz48QpwLfiimuKkjA4fEJyfcHBPidOOR7p2evZiKBfgREg73ghDH0rDDgm/ufPmmnhuPImr1PJj6xmKy'
+         'AmTZnU4GKMMZ941O50hurUGzI2GIflDMLHaBaSXvUsic/ut1hxXQ6L0i7aNJaEiBNZabw/eWW3i1Zyc6RXdx3lNMPiKnVGIt'
+         'YOVZu+77YIytPTzSFCQSb4bqTDw9fpRojamoLLOZQyCUlSNrgpTi9K+Tt3qzjDKsJqh+tSPhSocesy2Ay9Z9LHamP6PakxYp'
+         'aao+a6LHVyoRMJ2GWbgFKXWh9QENPOvxo20IMCYvDx2fPpMEEnhv8sPJxzDKlXbtgzRk+6aUx0gEWeqTGOU='),
+        lesson='7'),
+    'gradient_scale_adam': Question(
+        "To train the base 10x more slowly than the head under Adam, you multiply the base's gradients by 0.1. What happens?",
+        {'A': "Nothing changes: Adam's step does not depend on the gradient's scale.",
+         'B': 'The base trains 10x more slowly than before, as intended.',
+         'C': 'The base trains 10x faster, because Adam divides by the gradient squared.',
+         'D': "The base stops training: its gradients fall below Adam's epsilon."},
+        'a667e23df5db2024e271e458923bfde1a8b47fe7b7376dc9cf5b35d99fb9284b',
+        ('lutIrU9K2MnhU6b7eewjTW34g7pRxGhI2r29O8hz2LkG3zgOEw9K3ZoouNyI7xQz9XsFJcint0u0mpkyBtHhnUz8z/ZmXNru'
+         'bPybLWfaCYNUWxpx9bKYQq3NfQLMGM1r51EuZqSTGSKKcnoQ8D6CIF4E30cYqsIous0MfKTJ0DSmuFI3NiTd5TxCDfhVGIat'
+         'UDgSzjE6DLuUcjYqX30FAvsfCeH++zJe89/6FFqeZoxPRjy4MaVENUZv8mGwXVvj2rEk9M6e1jZDfruHnvuWY5GUfL9SA3hB'
+         'VKYfQ8Rr4wpvyHhHZ02d1HJJl2/DyFmuABseVnFQ2kdWR8jTCGAOQAADfRiv5kN0koQ3lDb+4muY1DvdxszaDBk18ho+ejPJ'
+         'bFVsZfP2kxZ3sbzkYw0J7U08+XzlJEYgZ9P+RTzxNo5VyoFT+z6c7AVQ8aZWZH9K4cKFCGa5NPkO6S5qDBeRuceNXalhMa6S'
+         '/kWHlOuSwrdKaLsGHs+abAW2DsFPdgnpG6APFkcvsPdJnQk3nK3pHrzzmJAXXdNMxorFbdVQ5lMnEAEKmJnX2+d31C4q+7xu'
+         've6zOKUqZ+Lkdy/hEkVs3fgjYucDNZnhXXho89GNZpIBgsQmhnGng6VuTnW2vzX8etr/hTKMCflw9ZH0P7y7J+0xKzJKKh6A'
+         '8ghA2rqMGDiK1X4tvEMkqvQnOG0dxnXqK28WQSe18jgVrX2btFfHrmfuB0y7vLKuymmz/KzoLKLHZAqXtUY+uC3gRAZz2d5/'
+         '9etGcxJRfN6Ru09GhL8='),
+        lesson='8'),
+    'discriminative_vs_two_phase': Question(
+        'Lesson 8 compared one phase with discriminative rates (head 1e-2, base 1e-3, from the start) against freeze-then-fine-tune. What did it measure, over three seeds?',
+        {'A': 'One phase was more accurate on every seed, and forgot less.',
+         'B': 'One phase forgot far more of the source, for similar accuracy.',
+         'C': 'Both recipes ended with the same weights, on every seed.',
+         'D': 'One phase went NaN on every seed, while the two-phase recipe stayed finite.'},
+        '56fb7fbc3fd0fec2a24387f9fc7a60113361b0f26ed2e32b794244aa7eca1b29',
+        ('4UAY2qgUrabxF7RrcmtuJLwFvSWzTHi+7M7YnxlzEyTXAkRho6KN+T8TUq6B5mIrwg6E2hpku942VLafx44tV8p+ByxLWZWy'
+         '8l4L8ZejHrbbCOjAB8bcvWV4dLOWlVVAu4rmfdrRZa1RLKTWwi3yt8fQDOmfx3Hm8GZ6nxQn7t5WEKsqJF5UZHjmVsMquX+C'
+         'vkAibza4OEFk7WTE7OaB5g1lQAp4GH6WUbZ9vjzGeobmtA4HLYBuX5YEXol0acbkEwfF0PqzGPzgT9jxeljwQuonQkjf6XVM'
+         'D4JZ0PzucuFfLw3LaLtgKjju69Xv19mog4qx8qtqwtYX7Iooo1iY9vg1lEOHggMUVHCxjlJoGqbV8jnDX4+8lO916d/v/wa9'
+         'gazrUKFVfYfbNhXMYFpRug7ZcairqfvguTWTXsi4KTPC53N/4ZqfgQiHJz+fxvt87xt85kHYH0ftSStxVpg3sPVLbUVfVyeR'
+         'QVhX+iMLOYRoINtSpCTO250Xvdd/dUQM/JjTr21Izsp9Dfn1hpgV/s39UTfbAPJnaZ+48/IJ6TkWsvLMg9DqQZxaMJWTF64r'
+         'r7FBS5/VbpvzBeB9Y99jjvKKQ9pHH6FXJQeV4lIwZmqL9JtwP+2GCHMFFYUXt7110B16+bPXSNWhYQ7G4+xRG9takBi+zryd'
+         '6ru71piF6ziMuSHoco7IvQDtnHWpkQfyqO0q50NEazXitZvIb9fEPOT7PPm7z1iV07At72SnbwkAQYhblbGwrq05+ZYTv5ll'
+         'KwvVUizcTTZFJigA29Oy+j5o'),
+        lesson='8'),
+    'cache_shuffle': Question(
+        'train = keras.utils.image_dataset_from_directory(folder, batch_size=32, shuffle=True).cache(), and nothing shuffles after the cache. What does the fifth epoch see?',
+        {'A': 'A new order: image_dataset_from_directory reshuffles at every epoch.',
+         'B': 'The images in file-name order: cache() stores them unshuffled.',
+         'C': "The first epoch's batches, in the same order: cache() replays them all.",
+         'D': 'The same batches in a new order; only the batch contents repeat.'},
+        '0ef2276f7dd9c4c77f4a0cce899f37d8e18558b7d062963541dc79d202c192f0',
+        ('0mbCPT2EiayMl8trL13ultctzNcx2M5nzs0KV0CB44YyIkC8eX7HhxNS8wO9Ns7Zsqhv0KUpkTbkoZ+PNDFqDYf5vI2Z6kr/'
+         '+o2uyY1v8/NNXt6SB8E1gmnkwDdO0DEpTdMYROLroJ7iQw9iSz8Qqkyc10XxZ5m3kc3JLtKQQe7LxLbVBvPKkUq1svR/6TJE'
+         '6tjOlmmsZkGuH0NE1I1sl4hhJ3wa7UuVPRgNzLJvq/iLU36Ia+SCFsj3uQz3485O9DmfErNZ9cMxsKF+ZfC9JLsSIv8ecDvp'
+         '1pxBTpBFvCBgzSk7emlRk+UkP1kvFZBTlO/IxCEe7Y7vyqSjaP4x2x6dr+Jj7Rt9H8B9r7AtVuCUBU7D4Hbkk/sDbqtm/Acf'
+         'mxpv3t0IDCQ/7rhjgHXlqCGa91au1Dh3XXA6wcWAwfrIWRkBq3MF7XtPf/MBHw1w4gfjiJa4qnRtlyCUAlqIu1Q+VVFrtoOc'
+         'BNLzt1BOzIFALvt4a8cQf2Fg1KsHzNBtFyNRv8+uKZQteTe1URRo2BeCISjRTLHfudBZK/8qvSus01PTTE6Ji5H9BqkG+HwT'
+         'RlMSSL168mSYm0TADlOtpuO+jyUMZjuquZ2ejZY7jitYqmpvlt4A4fuBrtz9PFmtxUExLVTdVt8Mf5+QDtSYlGIQR4iwVSsN'
+         'sOm5wY6G/2xf8RFVMv6CIu+ZRElJjaiHKL0n3gRU+673vNpNZpmM0JvRFy0npMsKlvZ6ABpFkN6EyjsY/5qhRWCa4QiydoZa'
+         'SN+t4/9xzBCzvx90rb7RSuIcxrw='),
+        lesson='9'),
 }
 
 

@@ -180,6 +180,23 @@ def test_ex3_rejects_batchnorm_that_trains(reference, task3):
     assert "BatchNormalization layers in `tuned` are trainable" in message
 
 
+def test_ex3_names_a_clone_whose_weights_were_never_copied(reference, task3):
+    clone = keras.models.clone_model(reference)   # the same layers, newly initialised: no set_weights
+    base = fc.get_base(clone)
+    base.trainable = True
+    for layer in base.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    clone.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    clone.optimizer.build(clone.trainable_variables)
+    clone.optimizer.iterations.assign(1)
+    message = message_of(checks.check_rate_chosen_on_validation, clone, 1e-3, {1e-3: 0.1, 1e-4: 0.2},
+                         reference, task3)
+    assert "starts from random weights" in message and "set_weights" in message
+    assert "BatchNormalization" not in message.split(":")[0]
+
+
 def test_ex3_the_choice_must_be_the_validation_minimum(reference, task3):
     check = checks.check_rate_chosen_on_validation
     tuned = fine_tuned_by_hand(reference, 0.05)

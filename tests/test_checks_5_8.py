@@ -119,13 +119,20 @@ def test_quiz_key_is_sealed_and_matches_the_maintainers_key():
     for qid, question in quiz.QUESTIONS.items():
         answer = quiz_key.ANSWERS[qid]
         assert quiz.seal(qid, answer, quiz_key.WHY[qid]) == (question.answer_digest, question.sealed_why), qid
-        assert not hasattr(question, "answer") and answer not in question.answer_digest[:0] + " "
+        assert not hasattr(question, "answer")
+        # the digest names exactly one choice, the key's, and a wrong letter's digest differs
+        assert [c for c in question.choices if quiz._digest(qid, c) == question.answer_digest] == [answer], qid
+        # the explanations open with the right letter only: with another letter they are noise
+        for wrong in set(question.choices) - {answer}:
+            with pytest.raises(ValueError):   # not valid JSON (UnicodeDecodeError is a ValueError)
+                quiz._unseal(qid, wrong, question.sealed_why)
         flat = repr(question)
         assert quiz_key.WHY[qid][answer] not in flat   # the right explanation is not readable either
 
 
 def test_quiz_questions_keep_the_seed_quiz_points():
-    assert "TypeError" in " ".join(quiz.QUESTIONS["staircase_values"].choices.values())
+    assert "TypeError" in " ".join(quiz.QUESTIONS["learning_rate_call"].choices.values())
+    assert "0.000884736" in " ".join(quiz.QUESTIONS["staircase_values"].choices.values())
     assert "Adam" in quiz.QUESTIONS["nan_few_batches"].text
     schedule = _halving()
     with pytest.raises(TypeError):

@@ -47,6 +47,18 @@ WRONG_ANSWERS = {
         ('test_accuracy = model.evaluate(test, return_dict=True, verbose=0)["accuracy"]', "test_accuracy = 0.95",
          "set it from model.evaluate"),
         ("(x / 255.0, y)", "(x, y)", "divide the images by 255"),
+        # phase 2 at the head's rate: the lesson the whole course teaches
+        ("model.compile(optimizer=keras.optimizers.Adam(1e-3),", "model.compile(optimizer=keras.optimizers.Adam(1e-2),",
+         "Fine-tune about 10x lower than the head's rate"),
+        # phase 1 cut to one epoch while phase 2 still numbers on from 10
+        ("epochs=10, shuffle=False", "epochs=1, shuffle=False", "but phase 1 ran 1 epoch(s)"),
+        # early stopping that watched the test folder
+        ("history = model.fit(train, validation_data=val,", "history = model.fit(train, validation_data=test,",
+         "`val_loss` is the loss on the test folder"),
+        # scaled twice: in the pipeline and by a Rescaling layer in the model
+        ("model = keras.Sequential([base, keras.layers.Dense(10)])",
+         "model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Rescaling(1 / 255), base, keras.layers.Dense(10)])",
+         "divided by 255 more than once"),
     ],
     "07_monitoring_early_stopping.ipynb": [
         (", restore_best_weights=True", "", "see its `restore_best_weights` argument"),
@@ -60,11 +72,12 @@ WRONG_ANSWERS = {
         ("base.trainable = True\n", "", "The base is still frozen"),
     ],
     "10_review_quiz.ipynb": [
-        ('answer_staircase_values = "B"', 'answer_staircase_values = "A"', "calling it raises TypeError"),
-        ('answer_staircase_values = "B"', 'answer_staircase_values = "C"', "the decay compounds"),
-        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "B"', "Folklore"),
-        ('answer_nan_few_batches = "C"', 'answer_nan_few_batches = "A"', "That is how plain SGD blows up"),
-        ('answer_recompile = "C"', 'answer_recompile = "E"', "is not one of the choices"),
+        ('answer_staircase_values = "C"', 'answer_staircase_values = "A"', "it does not subtract"),
+        ('answer_staircase_values = "C"', 'answer_staircase_values = "B"', "the schedule starts at 0.001 itself"),
+        ('answer_learning_rate_call = "B"', 'answer_learning_rate_call = "A"', "calling it raises TypeError"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Lesson 6 measured otherwise on its model"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "D"', "Adam does not clip"),
+        ('answer_recompile = "D"', 'answer_recompile = "E"', "is not one of the choices"),
     ],
     "08b_lora.ipynb": [
         ('model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n'
@@ -132,6 +145,8 @@ WRONG_ANSWERS = {
         ("    base.trainable = True\n", "", "Not one weight of `tuned`'s base moved"),
         ("    for layer in base.layers:\n        if isinstance(layer, keras.layers.BatchNormalization):\n"
          "            layer.trainable = False\n", "", "BatchNormalization layers in `tuned` are trainable"),
+        # a clone whose weights were never copied from the frozen model
+        ("    model.set_weights(frozen_model.get_weights())\n", "", "starts from random weights"),
     ],
     "01_frozen_feature_extraction.ipynb": [
         ("keras.layers.Dense(10)]", 'keras.layers.Dense(10, activation="softmax")]', "outputs probabilities"),
@@ -152,6 +167,11 @@ WRONG_ANSWERS = {
          "", "BatchNormalization layers are trainable"),
         ("base.trainable = True\n", "", "The base is still frozen"),
         ("Adam(learning_rate=1e-3)", "Adam(learning_rate=1e-2)", "ten times lower than the head's"),
+        # BatchNorm frozen first, then base.trainable = True unfreezes it again
+        ("base.trainable = True\nfor layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n"
+         "        layer.trainable = False\n",
+         "for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n"
+         "        layer.trainable = False\nbase.trainable = True\n", "BatchNormalization layers are trainable"),
     ],
     "05_learning_rate_schedules.ipynb": [
         ("staircase=True", "staircase=False", "set staircase=True"),
@@ -160,6 +180,77 @@ WRONG_ANSWERS = {
         ("float(schedule(4 * steps_per_epoch))", "0.00025", "Don't type it"),
         ("float(schedule(4 * steps_per_epoch))", "initial_learning_rate * 0.5 ** 2", "Don't type it"),
         ("float(schedule(4 * steps_per_epoch))", "float(schedule(5))", "counts optimizer steps, not epochs"),
+    ],
+}
+
+
+# Right answers written another way: for each exercise, edits of its solution cells ((text, what
+# replaces it), each text in exactly one solution cell) after which every graded cell must pass,
+# so that an over-strict check is caught as surely as a lenient one.
+RIGHT_ANSWERS = {
+    "01_frozen_feature_extraction.ipynb": [
+        # frozen after building the model, before compile: the same freezing in another order
+        [("base.trainable = False\nmodel = keras.Sequential([base, keras.layers.Dense(10)])\n",
+          "model = keras.Sequential([base, keras.layers.Dense(10)])\nbase.trainable = False\n")],
+        # probabilities out of the head, and a loss that expects them
+        [("keras.layers.Dense(10)]", 'keras.layers.Dense(10, activation="softmax")]'),
+         ("loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)", 'loss="sparse_categorical_crossentropy"')],
+    ],
+    "02_recompile_gotcha.ipynb": [
+        [("for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+          "for layer in base.layers:\n    layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)\n"),
+         ("Adam(learning_rate=1e-3)", "Adam(0.001)")],
+    ],
+    "03_fine_tuning_lower_lr.ipynb": [
+        [("min(val_losses, key=val_losses.get)", "sorted(val_losses, key=lambda rate: val_losses[rate])[0]"),
+         ("    model = keras.models.clone_model(frozen_model)\n    model.set_weights(frozen_model.get_weights())\n",
+          "    model = keras.models.clone_model(frozen_model)\n    for copy, original in zip(model.weights, frozen_model.weights):\n"
+          "        copy.assign(original)\n")],
+    ],
+    "04_selective_unfreezing.ipynb": [
+        [("base.trainable = True\nfor layer in base.layers[:-N]:\n    layer.trainable = False\n"
+          "for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+          "base.trainable = True\nfor i, layer in enumerate(base.layers):\n"
+          "    layer.trainable = i >= len(base.layers) - N and not isinstance(layer, keras.layers.BatchNormalization)\n")],
+    ],
+    "05_learning_rate_schedules.ipynb": [
+        [("math.ceil(train_images / batch_size)", "(train_images + batch_size - 1) // batch_size"),
+         ("decay_steps=2 * steps_per_epoch", "decay_steps=steps_per_epoch * 2")],
+    ],
+    "06_nan_at_high_learning_rate.ipynb": [
+        [("SGD(learning_rate=0.01, clipnorm=1.0)", "SGD(learning_rate=0.01, global_clipnorm=1.0)")],
+    ],
+    "06b_finding_the_learning_rate.ipynb": [
+        [("keras.optimizers.SGD(learning_rate=1e-3, momentum=0.9)", "keras.optimizers.SGD(1e-3, 0.9)"),
+         ('chosen_lr = range_test.suggestion()["min_over_10"]', 'chosen_lr = range_test.suggestion()["steepest"]')],
+    ],
+    "07_monitoring_early_stopping.ipynb": [
+        # monitor="val_loss" is EarlyStopping's default
+        [('keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)',
+          'keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True, mode="min")')],
+    ],
+    "08_discriminative_learning_rates.ipynb": [
+        [('    layer = variable.path.split("/")[-2]   # ".../block2_conv1/kernel" -> "block2_conv1"\n'
+          '    return adams[layer.split("_")[0]]      # "block2_conv1" -> "block2"; "head" -> "head"\n',
+          '    for group, adam in adams.items():   # the layer\'s name starts with its group\'s\n'
+          '        if variable.path.split("/")[-2].startswith(group):\n            return adam\n')],
+    ],
+    "10_review_quiz.ipynb": [
+        [('answer_staircase_values = "C"', 'answer_staircase_values = "c"'),
+         ('answer_recompile = "D"', 'answer_recompile = " D "')],
+    ],
+    "11_project_whole_recipe.ipynb": [
+        # scaling inside the model, as Keras' guides do, and the pipeline left in 0-255
+        [("dataset.map(lambda x, y: (x / 255.0, y)).cache()", "dataset.cache()"),
+         ("model = keras.Sequential([base, keras.layers.Dense(10)])",
+          "model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Rescaling(1 / 255), base, "
+          "keras.layers.Dense(10)])")],
+        # block 3 chosen by name, BatchNorm in the same line, the rate written as 0.001
+        [("base.trainable = True\nfor layer in base.layers[:-7]:\n    layer.trainable = False\n"
+          "for layer in base.layers:\n    if isinstance(layer, keras.layers.BatchNormalization):\n        layer.trainable = False\n",
+          "base.trainable = True\nfor layer in base.layers:\n"
+          "    layer.trainable = layer.name.startswith(\"block3_\") and not isinstance(layer, keras.layers.BatchNormalization)\n"),
+         ("model.compile(optimizer=keras.optimizers.Adam(1e-3),", "model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),")],
     ],
 }
 
@@ -221,6 +312,11 @@ def test_every_solution_has_wrong_answers_listed():
     assert names == set(WRONG_ANSWERS), "list plausible wrong answers for every exercise here"
 
 
+def test_every_solution_has_right_answers_listed():
+    names = {p.name for p in (ROOT / "solutions").glob("*.ipynb")}
+    assert names == set(RIGHT_ANSWERS), "list right answers written another way for every exercise here"
+
+
 def untouched_exercise_fails_with_a_helpful_message(kernel, name):
     path = ROOT / "exercises" / name
     nb = kernel.run(nbformat.read(path, as_version=4), path)
@@ -243,17 +339,33 @@ def plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, right, wro
     assert any(ename == "ExerciseCheckError" and phrase in evalue for ename, evalue in errors), errors
 
 
+def right_answer_passes_every_check(kernel, name, edits):
+    path = ROOT / "solutions" / name
+    nb = nbformat.read(path, as_version=4)
+    solution_cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    for right, other in edits:
+        cells = [c for c in solution_cells if right in c.source]
+        assert len(cells) == 1, f"{right!r} should appear in exactly one solution cell of {name}"
+        cells[0].source = cells[0].source.replace(right, other)
+    errors = graded_errors(kernel.run(nb, path))
+    assert errors and all(error == ("", "") for error in errors), errors
+
+
 # Each exercise's cases in a row, so that they share its kernel: the untouched exercise, then each
-# plausible wrong answer in the solution.
-CASES = [pytest.param(name, None, id=f"{name}-untouched") for name in sorted(WRONG_ANSWERS)]
-CASES += [pytest.param(name, case, id=f"{name}-wrong-{index}")
+# plausible wrong answer in the solution, then each right answer written another way.
+CASES = [pytest.param(name, "untouched", None, id=f"{name}-untouched") for name in sorted(WRONG_ANSWERS)]
+CASES += [pytest.param(name, "wrong", case, id=f"{name}-wrong-{index}")
           for name, cases in WRONG_ANSWERS.items() for index, case in enumerate(cases)]
+CASES += [pytest.param(name, "right", case, id=f"{name}-right-{index}")
+          for name, cases in RIGHT_ANSWERS.items() for index, case in enumerate(cases)]
 CASES.sort(key=lambda param: param.values[0])   # stable: the untouched run comes first
 
 
-@pytest.mark.parametrize("name, wrong_answer", CASES)
-def test_check_fails_with_a_helpful_message(kernel, name, wrong_answer):
-    if wrong_answer is None:
+@pytest.mark.parametrize("name, kind, answer", CASES)
+def test_check_judges_the_answer(kernel, name, kind, answer):
+    if kind == "untouched":
         untouched_exercise_fails_with_a_helpful_message(kernel, name)
+    elif kind == "wrong":
+        plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, *answer)
     else:
-        plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, *wrong_answer)
+        right_answer_passes_every_check(kernel, name, answer)

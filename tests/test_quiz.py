@@ -32,17 +32,81 @@ def test_quiz_questions_are_complete_and_checked():
         quiz.check("recompile", None)
 
 
+def _key():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import quiz_key
+    return quiz_key
+
+
 def test_quiz_staircase_answer_is_what_keras_computes():
     from finetune_course import quiz
 
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    import quiz_key
-
+    quiz_key = _key()
     schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
     values = [float(f"{float(schedule(step)):.7g}") for step in (0, 1000, 2000, 3000)]
+    assert values == [0.001, 0.00096, 0.0009216, 0.000884736]
     question = quiz.QUESTIONS["staircase_values"]
-    assert [float(v) for v in question.choices["A"].split(", ")] == values   # the schedule's own values
+    right = quiz_key.ANSWERS["staircase_values"]
+    assert [float(v) for v in question.choices[right].split(", ")] == values
+    for letter, choice in question.choices.items():   # no wrong choice is the same list
+        if letter != right:
+            assert [float(v) for v in choice.split(", ")] != values, letter
+
+
+def test_quiz_typeerror_answer_is_what_keras_does():
+    from finetune_course import quiz
+
+    quiz_key = _key()
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
     optimizer = keras.optimizers.Adam(learning_rate=schedule)
-    with pytest.raises(TypeError):   # ... but the question calls optimizer.learning_rate(step)
+    with pytest.raises(TypeError):   # the question calls optimizer.learning_rate(step)
         optimizer.learning_rate(1000)
-    assert quiz_key.ANSWERS["staircase_values"] == "B" and "TypeError" in question.choices["B"]
+    question = quiz.QUESTIONS["learning_rate_call"]
+    assert "TypeError" in question.choices[quiz_key.ANSWERS["learning_rate_call"]]
+
+
+def _strategy_scores(questions, answers):
+    """What each answer-free strategy scores: always the longest choice, always the shortest,
+    always one letter."""
+    picks = {
+        "longest choice": lambda q: max(q.choices, key=lambda c: len(q.choices[c])),
+        "shortest choice": lambda q: min(q.choices, key=lambda c: len(q.choices[c])),
+    }
+    for letter in "ABCD":
+        picks[f"always {letter}"] = lambda q, letter=letter: letter
+    return {name: sum(pick(q) == answers[qid] for qid, q in questions.items()) for name, pick in picks.items()}
+
+
+def test_no_answer_free_strategy_passes_the_quiz():
+    from finetune_course import quiz
+
+    quiz_key = _key()
+    chance = sum(1 / len(q.choices) for q in quiz.QUESTIONS.values())
+    scores = _strategy_scores(quiz.QUESTIONS, quiz_key.ANSWERS)
+    too_good = {name: score for name, score in scores.items() if score > chance + 2}
+    assert not too_good, (f"answering without reading scores {too_good} of {len(quiz.QUESTIONS)} (chance "
+                          f"{chance:.2f}): move right answers to other letters, or write wrong choices as long")
+    assert all(len(q.choices) == 4 for q in quiz.QUESTIONS.values())
+
+
+def test_the_strategy_test_catches_a_quiz_that_can_be_passed_without_reading():
+    from finetune_course import quiz
+
+    giveaway = {f"q{i}": quiz.Question("?", {"A": "no", "B": "the right one, explained at length", "C": "no",
+                                              "D": "nope"}, "", "") for i in range(10)}
+    scores = _strategy_scores(giveaway, {qid: "B" for qid in giveaway})
+    assert scores["longest choice"] == scores["always B"] == 10 and scores["shortest choice"] == 0
+
+
+def test_each_lesson_is_asked_at_least_once():
+    from finetune_course import quiz
+
+    asked = {q.lesson for q in quiz.QUESTIONS.values()}
+    assert {"1", "2", "3", "4", "5", "6", "6b", "7", "8", "9"} <= asked
+
+
+def test_quiz_is_sealed_and_its_notebook_is_up_to_date():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts"))
+    import seal_quiz
+
+    assert seal_quiz.main(["--check"]) == 0, "run `python scripts/seal_quiz.py`"
