@@ -320,6 +320,25 @@ QUESTIONS: dict[str, Question] = {
          'sOm5wY6G/2xf8RFVMv6CIu+ZRElJjaiHKL0n3gRU+673vNpNZpmM0JvRFy0npMsKlvZ6ABpFkN6EyjsY/5qhRWCa4QiydoZa'
          'SN+t4/9xzBCzvx90rb7RSuIcxrw='),
         lesson='9'),
+    'lora_when': Question(
+        "One pretrained convnet must be adapted to twelve customers' images, and its own weights must stay unchanged. Which plan does lesson 8b support?",
+        {'A': 'Full fine-tuning at the head rate, saving one full copy of the model per customer.',
+         'B': 'LoRA on the base left frozen: enable_lora by itself makes the new factors trainable.',
+         'C': 'LoRA first, then base.trainable = True, so that the kernels and the factors both adapt.',
+         'D': 'Head first; unfreeze, then enable_lora, recompile; one shared base, factors per customer.'},
+        'a438ff5ef35de6254a0ea944eda5d2664805dc6cc66ffd616125f1a91283fc20',
+        ('IqjKcKi21ekrN76qCYpeNQoPoD3r+G5vn6+9zQ2ck7klFnfsEBZ4TVLkRKNUeIxlUejFlpIBTTNpn29xRwFnYBCTZe4a+apZ'
+         'NV3XHczKfECkEzwWmInCcv/H8MDKNaZ6xe4fj1MACne+f3VV2zs9WBMTLXwo3/Q41ld/GGGKdYEve83qNqLJRmgJqXPYoQRj'
+         'f/GBgJ4aor9dELxN3fAErHQ3sndd8SOPxO7TQLc+Hen1CrPLzVxcnS3IEjICWuv9Wrhf2uHoBu3UGUlggw0grhJGP++JXVQU'
+         'JXyeTV/iofSsw6w+tze3UWki5RtHfDbMyiWTaRfY1TvDjveArfC1/x8POkKb0NYXz3Xn/LEjxCJ46u/RanZRSg+m6FPha+gz'
+         'Dk3Hi7f6j4UGwlRqu/WSLmmnqCkKPGPcZwg4Ime4864uc4cvUy86Su2ITRFZvvSlRCgaMDQuvODOPNDJyC3YD/A3v2Pl+/kd'
+         'IZBj2tqi1LIeddGIXrvRaneWTaaE+HKZXA38ZJlNCtgwOl8qeRHYhSs0FL0yIdbgvE5BhSQnyobv/6Ch4vq6jztWFXwY2aNz'
+         'T6IsqokksMFjyW5jIeDM+CmZRaaoGipc9LRsBcDteMmDN7o1h4p1Vhb6J38NC3HkYQYnD1/XuGrtV7GtIVeFKId6zg/Lw2+Y'
+         '7xNYNviPyF5JVO9vQX3sdiY9He2JlvfzQsbgjt1qq/ewi4ol4nA+rcgJ+lKg9Zf8ZE+21rPWWo3OKkbS62ct8QGCtMRee2A6'
+         'AVuU/cZr+frWuW4SLH8wkIGi+OcOHlD4e/mB1rR0y4IlatZCC8ISU82gedqWHe9fNBDLt8ZBXRLFSbKJbEgG+ozgPRPobgqG'
+         'I1an3/1g3YPUy06zalFR0Fw+P9EhP+WDZ4fWeB9Yzz2+tc5zX4VLmgJiH/fCVq+LsmGq+Jq5vvIGAP50YSOiRy55xFCiw3WU'
+         'e4T+3KEt4KXfa4sFcyFpDSPXbdU4knnL36npihx0th4mO49PfNgOjabXgzKNJ6N2AAIuomrgGYMEefRIKtiUQWLH+egHnaRw'),
+        lesson='8b'),
 }
 
 

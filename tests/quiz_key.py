@@ -11,8 +11,8 @@ here, then run ``python scripts/seal_quiz.py`` (it seals the key into quiz.py an
 question's cells into solutions/10_review_quiz.ipynb), ``python scripts/refresh_outputs.py
 solutions/10_review_quiz.ipynb`` and ``python scripts/make_exercises.py``. Keep the letters
 spread: tests/test_quiz.py fails when always answering one letter, or the longest or the
-shortest choice, scores more than 2 above chance. Today A, B and C are right 4 times each and D
-3 times, so the next question's right answer should be D; write its wrong choices as long and as
+shortest choice, scores more than 2 above chance. Today A, B, C and D are right 4 times each, so
+the next question may take any letter; write its wrong choices as long and as
 careful as the right one, and put the reasons in ``WHY``, not in the choices.
 """
 
@@ -32,6 +32,7 @@ ANSWERS = {
     'gradient_scale_adam': 'A',
     'discriminative_vs_two_phase': 'B',
     'cache_shuffle': 'C',
+    'lora_when': 'D',
 }
 
 WHY = {
@@ -188,5 +189,17 @@ WHY = {
              "order every epoch that way.",
         'D': "The cache stores whole batches as the first epoch made them: the batches and the order inside "
              "them both repeat.",
+    },
+    'lora_when': {
+        'A': "Lesson 3 measured fine-tuning at the head's own rate wiping out the source task, and twelve full "
+             "copies each change the base: what LoRA avoids.",
+        'B': "enable_lora on a frozen layer adds frozen factors (lesson 8b), so nothing in the base trains. "
+             "Unfreeze first, then enable LoRA.",
+        'C': "Switching a frozen base to trainable after enable_lora makes the original kernels trainable "
+             "again (lesson 8b counted more trainable weights than full fine-tuning): the base changes.",
+        'D': "Right (lesson 8b): the original kernels did not move at all and each customer gets only the "
+             "factors, at rank 4 a tenth of full fine-tuning's trainable weights. Let each customer's "
+             "validation split confirm it: on the course's base LoRA came close to full fine-tuning, ahead "
+             "or behind depending on the draw.",
     },
 }

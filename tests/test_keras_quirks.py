@@ -111,3 +111,11 @@ def test_lesson_8b_load_model_brings_lora_back_with_both_factors_zero(tmp_path):
     reloaded.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
     reloaded.fit(x, np.ones((4, 2), "float32"), epochs=2, verbose=0)
     assert not np.any(layer.lora_kernel_a.numpy()) and not np.any(layer.lora_kernel_b.numpy())   # zero gradients
+
+
+def test_lesson_8b_enable_lora_on_a_frozen_layer_adds_frozen_factors():
+    model, conv = _conv_model()
+    conv.trainable = False
+    conv.enable_lora(2)
+    assert not conv.lora_kernel_a.trainable and not conv.lora_kernel_b.trainable, \
+        _fixed("8b", "enable_lora on a frozen layer now adds trainable factors")
