@@ -105,12 +105,14 @@ QUESTIONS: dict[str, Question] = {
          'x2uXr1HDgJ03dZcN62Yo6X4ul1ehRz6D1YBEvaoglukiIjjQOuR6zcSwCi7Il+GauCt7NoS020kT7FJAbvnf1ha3zKKF6xyO'
          'd13vYTzpXDwTOHeYQmzzZ1RYk6JyepjTv0q/KJqorcRWZXEUV5A/Irpa5juUv3n0qEW1ol6GlCWk1PnX1d+8NKuAXQstX/sc'
          'c3mMaGOKFflTeJs/OY1wTV1EsKsw6Ujhr0hh50xm1U164NP8E+If6cA152o2h5TZhw9vRm8ebjYoYcGGI6OAaJ8bObVRPYEZ'
-         '/yGaJ2W+NCq6Y4+O5wyC4d2SxsAGIPLlKmr1szVjhhPE8wmYGLccf4O8NOP0/9Ev1s/PLHX8H7S08RjXYB0R6tQLgjgKpodE'
-         'X7W3Ars4nwR6ZyPvlJkbuuZficB/ZdHrhXfClZL35iRvw8XKsdGmAoBbEecks9vNMo2cBJfhG6rRukm5Ocul2ZfB25Ldjl/i'
-         'NZC3QsiGT0DT7EynMA6D1DPW7xLjWuwSHD0TW1T694+z10EzAaWSjupXsu7bB8N8dWXCEZ7quJy9DLzL97qnXHdD2fjWhsej'
-         'gdlejVNVwU/J9zj3hQjAnoEztOP/qUQP9S8Lj9VK+rsiqB3V4V/2qTlk4b3d+fs02IKNVY5qhxn2S56o8SAbf7PMzvjINZm8'
-         'FLMxkSuNeVyBFxOzXpVz3GbT+KPj0HhL45s1nv0phe9gKDKwQR9+mfvgOe0SHxj97ouKPJEv7Q7kJf0RiXZIrawE11heSn4G'
-         'LH3NlTyZ7w9EyWwoW0tnNDQYzBKenFUwSmqMEr3aW+4fEx0SWury+jeeRNVGJVEHKE12j87SIiN/tzIj'),
+         '/yGaJ2W+NCq6Y4+O5wyC75SS1MNDMeqpMCLxpnEwnVaW+hicULBeOtzvbKast4VqmZyQaSHyFeax/x+SKQ8NuMALg2oAt9QQ'
+         'TampULkx0h9oYGismpgGufBfzM9pKM7pwGbRnJmuqTkqw9eP69vpBJddEOdto9fNMo+aXdbgHbPMrArwN5vplZnYn4KH1BPi'
+         'Ip+/C9iPXgnK4wCvNwyCzz3btlPmXPUMXTwPF13ou5f70AQ5HL3In+wS/+fNDdU+aGXAENruot68TbTA7PuwTSUT27DehsCo'
+         'gMkH2RcL0AHCuCb/h1rHiYB34OT0qVwI52oeiZpG/rlroRPF7Vy45jsr/6GO4r1w3oufBtIp31ynL8jguGczNuDQ07aLb9ai'
+         'FPI2i3mBaVDOAhWyDIB/znfT46WmmW9XrYIolfRl0KE3IDC9Ez99nbjidLkQaxT3/4myMYd87g+3YP0PmHZCvbpB1RFfV2IG'
+         'cirFiD2Z9AkBnWAsFklvJGYcyEbNz18wTneLW73cTPtARx4SQOXy1DXfXZ1CcQJYcw8kxs7HLTQ0/GY7X2igpFqrM1MoHl+Q'
+         'Bv5LDtkciCfprpn3U4oCP1yX8KhcCoo1XDXRhSL8RcOZ/bMzK1mMcTxaYtpeMWL7Utds5olXWkSNlp1XHQ7ypU20iyogOVDp'
+         'pTWp919w1cQapkt6ykM='),
         lesson='3'),
     'small_dataset_lr': Question(
         'You trained a new head at 1e-2 with Adam on a small dataset, base frozen. At which learning rate do you start fine-tuning the unfrozen base?',
@@ -122,15 +124,15 @@ QUESTIONS: dict[str, Question] = {
         ('8mse8pMtEHv/5o0KyJt+RZBOHm9gSTEH9o/MKDy23NArJA6PBjnb8cSnxiQXIwQj3AQmaJHL7/QFqjH4RYi66xuvJsJD6SAN'
          'mTQamm4Fp2Wa1qJLCW8ntn15Zahj3D4Vjl4lyQFp5LhKZaWdcP/lFMGcXynTiVqQ29J+J4I7lig/OXobEe4sdy/HUQMVp7f6'
          'HSH2CJQ9cDLNNzXjlceBgxGZDXKwrcrdmywbtjFJZDGQ/4xZb4syfKRRLRJkIj+xu1WO0vH84ctv851ssC/PZ0HJ88DkEiG3'
-         'n28wUtJLVthV2iYefxmhKultXY1+9AJKf8sXhglAcQxx9LL1TRWxHWHN2jIbkuvEjulZY4lF1DriQU6BnYhZu0SWmq76oqtc'
-         'wDnUo9QQEvE9Gh+RrR6KGi8zIGQZiVAsRZPTIjwGIyrtYvWUH/cRy5V4m5ni/1KIgIppflYjMwAQRZK6k5Et/NxbjZ7wRESO'
-         'U5tYnsQPlfFJnEMGOcfxNW313BQRt17Wzuf8CjzoYBjDm07sETGN8S/yduI/LXlVJjJvt3tEScsXIKsm18GfOuV2BIrGSXTT'
-         'ru5LWX5z/66Hgd5m2G9M73bG59TqO3CGBeA9nhbTChQ8DK5d2C60J2IGdpu2tCnLYNcdgRkzSqzl8xWCaPy+8U4nplTxMzc6'
-         '3lEoBOyEE1xM/mreigIs4nfePZ13z2oZAZ0SMOLxH8jPsTtDdeFQjJIYwSTp3mn38avnxvLsSuWs4izXMHlDQVDhurmgIfW6'
-         'kNfllEmrwiabCo9YhKpVAn1+Hf8nqOZ5IRtqULXO0C8rvjXTAWjDPxqLQyXKEwDURlddrStqWdz0XQO58wfSMS8BsY/9Rh4G'
-         'sUO7qlBvMAJcCts+VpeOorA+7Myuxt32z4knYxmTPVmWP2OpJzJYb615w1reLuS5LBUurH6wKIR0XrWs8YNguqWMHWZphp14'
-         'jt3zqKSLuJsd/m8uJq39YCOX03nL6HdtF8ut6w/BrR+l6XPnHYp9oXdwQxEETFZI2JkrOnccz0FEgQF6TqKHqGCqF4Nnp6is'
-         'XU9+B/kuPA=='),
+         'n28wUtJLVthV2iYefxmhKultXY1+9AJKf8sZjBJKdAxx9La7BQS4HGbWnyEewf3I3PxFY8tFwz3qXw+Ql8Vbu0KWyfz0uO5b'
+         'iDOa9cEUHrUqDxqXp1+NAyw0dDlJqVwrGNzxZ3xVISGsIqeVWuBGn5UliJH/+kfah5lhdBZwfBxRRZ//154p+sJbh57/UgDa'
+         'H89Y0NVSyqsd2kgBNtSiKH3skhxet1PNje25Fi7oPg/OywLiDDCNtCX/K7ZkbGsbIHcvu3tLTt0cNe4kmNWKMPwiCZbAHjXF'
+         'rrtbC3dlveqLzpoFjj0J7UnM4dXmMHDBRPU/3lHSXkMRS/BdmxbxIHkMONPg9SuFfZJClBg4A+j090yQJrSvuUNipVGlJTcu'
+         '0FcqR7iVHwUN5DnFlxVv5TbZOc56gHkSA4ZBLbbhUNbQqCxUda1dzYAdhWXx22Ok8+rowPv9Uum36WDPc3tYVxH2q/zmMvi6'
+         '2dHhjE+zjHKSDMxLhKRMHjM4Ffwv7eg7Plo/XOGE8S137HjoAGeOchiAUCyeQEuXCR9fnmw5HpbBGQCt8wvfKD8GsZ70QFZK'
+         'o0ego1F1d0BXS845GZKf8OQl/Ymyg5ToxJM6a1eSfB7Tfn2odSoCN+h6jFLGI/LqMRop6W35OspnFuzx/dB2ofbYHWw+1Jpt'
+         'md3us+HcspsauzwmPai4e3bAn3rZ6Th3X52t5AvTu0q642GiCN8vqnd3RBcEC0UPx5M9IGwJilINkwYoQLPTs2fkFdVlp777'
+         'R0R8Q6BlNRBStHbBtBift9BQAAvBzY3S2rfm4A=='),
         lesson='3'),
     'unfreeze_last_zero': Question(
         'base.trainable = True; for layer in base.layers[:-N]: layer.trainable = False. With N = 0, what is trainable?',
@@ -205,19 +207,20 @@ QUESTIONS: dict[str, Question] = {
          'C': 'Its loss went NaN within an epoch: lower the rate to 1e-3 and nothing else.',
          'D': 'Its loss stayed finite, since Adam clips gradients: add clipnorm and go on.'},
         'd0d57d3d04280515ca7bf3623fc58d0146402e9a8de5f630388bbe6a1f3cc1f4',
-        ('cacyTgSwWuDTrkGTGh8QShz44+/nKPwuSEt9u7wR5bYPrBf0WCX5x2lmqBZ8OOP9DNFCKULbSuntXZyf8+XDpnyyoK7DuiLJ'
-         'my0qjmJ0OUom2AP7UjVQo1Vu/IMy3ivFU7wYz6sCXTs19dt7JCuDR7q37W5VlPb2hFlT+2iFX/lWOQeyjAN+2SdJ0nXgER3n'
-         'XWhy3R9s93LMMPIuah1Lsqfi7h5MoIzBZgCavzeS6U88zQIOoJ6oL0w5E/wFK5GMiiF7vXL+Sx7c6uUVnPI/Xya1Jiy4Pw2F'
-         'QB35GAQQBC7V7T5XjeX4n+K2FeeaDWH8VRcslJIM2ehv9RmITDnKDCDWaejOohTg+iOukhMDbDPVjClcNpn7cn7DCxyVk4+q'
-         '428mkIu/BJqjQDh3+hZJ+mC3FrUDRk4BGQz9+96PkJre8jMjz58wMut2t2aLkDeHI1rehjm8KJZC2hC7Gtcm3PA4+uNehcfl'
-         'wWNYY+ZjaNnEqz84VptW/xxRE3L1CZfY+5drOsLLuulLoDkB3jmVkNGT76WbOjkkPRtbWCvC43adz6aIPT1Fz6TCPr9FuVBj'
-         'ECi2Ng8MDkFruNuf0qJGQKWSE6qP3z5GLFcRyVcRHjJ0hw1Zhh2Pa29QZYRQ+xhdthbMo5ponPh8BTjiVV8iGtFNLYJsWfaW'
-         'yD+vaHCE7v5XwK08jsOIH9CF3kpZ5vdSlRJFDxc61kY961A47X3RvyT22yAYK7TOu92+HACJAe/FWpgQ2clnrqhHTPwljnR+'
-         'n1JJYNGAUtfYZiMe10XgMYlMgZ8ZJquKnQQFxb5pmhP7Nn3qG4Zw3Xca4XRnBshj4gMB+iHQhGefTM75wGmIWxYubNS8U222'
-         'lBqYVpNJGxPaDiue18C+WIuSDJJu5BVTLnVGqxLhRwWnEXV2SReiGoPi54bA11dY6t3bu4Tex62cJ8n7/OPhFhTCGQws8FG/'
-         'yimH1OxI6tpIygRsBiAs3z4CD2qHOQGSNPqX/ouUJh8+nmn/VG10wRqogH80DVbGyziyJGTxw5/XLLEjWgs8nJXGUsXjXJD2'
-         'bM923iIOgDkfjlniM1Of23rGBpyZw64VzvLaDjwavrkzBhxHBWsGf9RMT5vCQwpO7vn+8+X57hoj7bkcMC41SbWlT+VM/JZj'
-         'a+l2HJy6V36G3V7XxVgc4ue+PuEgEDw8OVdMlqe4K7K8DzrypBCiYyjlN2o1GNB/FUK9xRG0MN+wBhUzTQ=='),
+        ('cacyTgSwWuDTrkGTGh8QShz44+/nKPwuSEt9u7wR5bYPrBf0WCXiwWlmphZtL/y4A9YKLw7ZVu/2SJDd8v+Bhmu27fnLumrZ'
+         '1D1pxyU2cgh10ALxUmwb8hEso9MHmi/eFq8Vz/dDHnk1+NdlOX+SD7Dh5HMGhriwiEdV7GWFR/8TPwrgmQo/wywM5UGEGQv7'
+         'FDQ5zVok5TfAJaE/JVtNrqat+1BB9LGAW0PPrDqT6VIpnhlV49qqJEwvVpIUCdCDlm5F2lf+ZAuy+qJKnPEyVHLxMzf5ekOC'
+         'QBD4GwxuTECHo3dCjez1gum7EuecHWD6XlNgtYAx2e9z/lTOQXblGV/AIOmYsw7jtii4yFJ7JDOBwC9IPsa8NzfARBnQl8Lk'
+         '6S0lwoPrHJ66WnR74QAK8C6nXrwcTA8WSU+u8dvGwp3c+WRhgLw9Ib8itnCLjTiWZhfQjCWnZc8AlRfyFZQvnehs+vRegdCu'
+         'jHhUafkmCd7Es2w8UZdGt0UOVz7kB4bY4I8ubcneoawYtTcW1C6SlNPa4KHWKiUkPA4eZjyK5X2X/quYfnobhuXzMKUE9Xgm'
+         'DzSuPV0aWkRr+dqL1KICAaSfDK6EhnUZaVU8hU1YSA0xmRFSjVGDa0NRZZoF6AkZpleI+t9xjuF7QGzlXl86HccebotwReyH'
+         'imCvfHSM8ege1qg4lZeIDfOgkwtMsudMixNUVFI1zAJp4QY07TuQqmqj1WRcbrGLhcjQV1TAU7SmFM1DiKVktLVBVrk/jm5z'
+         'l01ZMsSIE9HCLhUr5AzyIIkawNwZEKqFhB5RxfAgnQGod37hX5d0mG1SyjVFR5k84lI2uWKVwgucVtP/2iyeGg9rPYn5ECby'
+         '4x2NStZMCRTdS0WZ9pLpcJubCMZu6lsVP2oD6RD6UR+xB3JxARG8HtDm75OJwkkZ99ueyK/1lL/IdI20tberFF6LVSF6r1H8'
+         '/23Wl/wdqZ8LxFsjE24rk2ZcBWTOGkmXKayJ/4CTJjQ+syGoWmt9zB3tj2U0Cl+JyXDgJWL62JSQe7UjDhI9nIjNUvnCONeg'
+         'M88n83pRjDsthRjqclSYnn6DAZSFl+0UyPSFXXUM5/07EhpWFDhSctAPVdrRVEta4u6w9LH+5xpqoa4aLS8yB+SpCuVd9o9r'
+         'cOJ2RtO0HmmZlF3Q0E9d4v2iPvApFnR6J0oFnaq/eLC9WWmh6Re6MDz1PXthXstlUBKjxQy/MPySMBtiRJtPqTtYrPLCirvO'
+         'xegZ0yml+l51cDUP0OKkIHigoheYFSUmfxqwTeCU+PxYpKQcMgsFLCVdfwMEYH5aLarOy5E8URhK1IddyzYFPBKhe0lP'),
         lesson='6'),
     'range_test': Question(
         'A learning-rate range test trains a copy of your compiled model for 100 batches while the rate grows every batch, and records the loss. What do you take from its curve?',
@@ -230,11 +233,13 @@ QUESTIONS: dict[str, Question] = {
          'a4QMp/Xy8nRuJcPimWVSsz1kNtWRxuky6pv/GK4XxT90H/6zJpf2RiEWldcdxrQkE0Tc4jCKwXSTOBShrYJwEhzkWWdQHm2O'
          'v0pUqLuMmUd+KBOeiO4ULzCS1l7gvOZKRg99Fig3dxi8pbZkrx56Il7kybcDiSKOmC5fEdkvXOlp+mpUw2rBC443BI/vVwZA'
          'yVdPmY4IJ0RvZw+qk7HfbH1gf+2p7LM7IdLo73LVFsa4NBLz1HkRDJBWE7MC05+roG1neuGMO1kVWLSGwvyI5DZCi/88b9sG'
-         'MJ1E1HJbTPJaiUJG+seIWfXKcIuQj0ASLAMev6rFO6AeI/254NcvqqSxh2uZrfJep0iiSCqdKEwe+IhHgryFTD47URK7nEmY'
-         'emBRedFSe6niT5YgMz4Pa6vygej7hohWeFrfqGhHMVvfulHtzo0Z7gGJr5ymtjJIYbksKsxMlxgMrEhhMiQtfSPzN3HjKzah'
-         'VzupZzdc4uUgcKaJWo2uogU7XBjq21gJm/4O0E64u8m50JEzpdraXtKWwL+I3Y2pMi53vsn7oTmkG5nVI8lZClAVk9h/plWb'
-         'CxpqxN12GWrWSqTugdJOWYTUO9CwJ3PNaZNLw6xpHqc3M20AvEfUvuuSFTv+u/vGauG2lxbHm/cBC/+OAV314JBCrkh7AQUO'
-         'uJxW/W9V6cGuqOo+jOv0v/vqKiZV0zyeLdZSuP9qSIFPzSOeWfVTjERfx+nZ7IUz'),
+         'MJ1E1HJbTPJaiUJG+seIWfXKcIuQj0ASLAMev6rFO6AeI/254NcvqqSxh2uZrfJep0iiSCqdKEwe+IhHgryFTCRpURrvkE+Y'
+         'bGdAMZlYdO2jBotlMGwGZ6Tzxanhis0ZdQ/ZtmhHL0CQuFGs0oQUuQiXpcjnsShJM/AsMYkemhwJoQZxIHdsezSyK3H0KnTq'
+         'GnnnRjlGoLIGOaiVDt7ypwwkDwTslBkYkrNGwVS4u96kx8ch7cbeVIWLhbyX142nMjhztJ788y29WdDaZIpQDE8P3dk+rFaa'
+         'Cwhj0okwEWrXR6fzislFHs3Sesa5ZiaSacR/2rYmUpkndG0R8AuVtO2VWjG/+fjPI6CgihbR0/AHFP+UBUj04INPpQ1qFRsR'
+         'rtlWuSBR9cGtsvZsm6r0su3qNzoUzjqWN5EAtf5+XoFGwm+ES7lciVZfgqbWrMNuhPuW8yS1yOzbZ6Yn1SC2piSWK3+3WsyA'
+         'xO9IcSABnPUvKHQBHtOHgDrkf5P8y898sWZNWygOXYAFm/iTDTWeOlLvs0ErvR4OSNk835R+caraFgGf0trotkVHZFzlxoq0'
+         'kqm8Arak27D9Q4Hj0fqYolMWIDktbLUO5dAuwucE+A=='),
         lesson='6b'),
     'train_down_val_up': Question(
         'While fine-tuning, the training loss keeps falling but the validation loss starts rising. What is happening, and what do you do?',

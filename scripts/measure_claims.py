@@ -5,7 +5,12 @@
 For each seed (which fixes the labelled split and the initialisation): training from
 scratch, the frozen base + head, the head trained for longer (the control), and
 fine-tuning the unfrozen base at several learning rates, with held-out target accuracy
-and the base's remaining source accuracy (forgetting). About 20 s per seed on 2 CPU cores.
+and the base's remaining source accuracy (forgetting).
+
+    python scripts/measure_claims.py --sweep --seeds 0 1 2 3 4
+
+runs lesson 3's full sweep instead: the fine-tuning rate from the head's own to 1000x lower, each
+against the control, on the validation split (the lesson itself runs 1x to 100x lower).
 """
 from __future__ import annotations
 
@@ -37,6 +42,46 @@ def measure_seed(seed: int, labels_per_class: int, head_epochs: int, tune_epochs
     return row
 
 
+def sweep_seed(seed: int, divisors: list[float], labels_per_class: int = 20, head_epochs: int = 10,
+               tune_epochs: int = 10, head_lr: float = 1e-2) -> dict[str, float]:
+    """Lesson 3's sweep on one seed, on the validation split only (it chooses a rate, so the test
+    split stays out): the head trained at ``head_lr``, then the control and fine-tuning at
+    ``head_lr / d`` for each divisor ``d``; validation loss and the source accuracy left."""
+    from finetune_course import data, recipes
+    from finetune_course import model as fc_model
+
+    task = data.load_target(labels_per_class=labels_per_class, val_per_class=30, seed=seed)
+    classifier, _ = recipes.train_head(task, head_epochs, head_lr, seed, validate=False)
+    control, _ = recipes.continue_head(classifier, task, tune_epochs, head_lr, seed, validate=False)
+    row = {"frozen": recipes.cross_entropy(classifier, task.val), "control": recipes.cross_entropy(control, task.val)}
+    for d in divisors:
+        tuned, _ = recipes.fine_tuned_copy(classifier, task, tune_epochs, head_lr / d, seed, validate=False)
+        row[f"val_loss/{d:g}"] = recipes.cross_entropy(tuned, task.val)
+        row[f"source/{d:g}"] = recipes.source_accuracy(fc_model.get_base(tuned))
+    return row
+
+
+def sweep_table(rows: list[dict[str, float]], divisors: list[float]) -> list[str]:
+    """Markdown: per divisor, the mean and sd of the validation loss, how often it was the seed's
+    best, how often it beat the control and the frozen model, and the source accuracy left."""
+    import numpy as np
+
+    losses = np.array([[row[f"val_loss/{d:g}"] for d in divisors] for row in rows])
+    best = losses.argmin(axis=1)
+    control = np.array([row["control"] for row in rows])
+    frozen = np.array([row["frozen"] for row in rows])
+    lines = [f"| fine-tuning rate | val loss, mean +- sd | best on | below the control on | below the frozen model on "
+             f"| source accuracy left, mean (min-max) |", "|---|---|---|---|---|---|"]
+    for j, d in enumerate(divisors):
+        source = np.array([row[f"source/{d:g}"] for row in rows])
+        lines.append(f"| head's / {d:g} | {losses[:, j].mean():.3f} +- {losses[:, j].std(ddof=1) if len(rows) > 1 else 0:.3f} "
+                     f"| {np.sum(best == j)}/{len(rows)} | {np.sum(losses[:, j] < control)}/{len(rows)} "
+                     f"| {np.sum(losses[:, j] < frozen)}/{len(rows)} | {source.mean():.2f} ({source.min():.2f}-{source.max():.2f}) |")
+    lines.append(f"| control (head, as many epochs more) | {control.mean():.3f} +- {control.std(ddof=1) if len(rows) > 1 else 0:.3f} "
+                 "| | | | the pretrained base's |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
@@ -49,7 +94,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tune-lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
     parser.add_argument("--scratch-epochs", type=int, default=30)
     parser.add_argument("--scratch-lr", type=float, default=3e-3)
+    parser.add_argument("--sweep", type=float, nargs="*", metavar="DIVISOR",
+                        help="run lesson 3's sweep instead (20 labels per digit, head 10 epochs at --head-lr, "
+                             "fine-tuning 10 epochs at head-lr / DIVISOR, on the validation split); "
+                             "default divisors 1 3 10 30 100 300 1000")
     args = parser.parse_args(argv)
+    if args.sweep is not None:
+        divisors = args.sweep or [1, 3, 10, 30, 100, 300, 1000]
+        rows = []
+        for seed in args.seeds:
+            started = time.perf_counter()
+            rows.append(sweep_seed(seed, divisors, head_lr=args.head_lr))
+            print(f"seed {seed} ({time.perf_counter() - started:.0f} s): "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in rows[-1].items()), flush=True)
+        print(f"\nLesson 3's sweep on {len(rows)} seeds ({', '.join(map(str, args.seeds))}), validation split, "
+              f"head at {args.head_lr:g}:\n")
+        print("\n".join(sweep_table(rows, divisors)))
+        return 0
     rows = []
     for seed in args.seeds:
         started = time.perf_counter()
