@@ -107,12 +107,11 @@ QUESTIONS: dict[str, Question] = {
          'c3mMaGOKFflTeJs/OY1wTV1EsKsw6Ujhr0hh50xm1U164NP8E+If6cA152o2h5TZhw9vRm8ebjYoYcGGI6OAaJ8bObVRPYEZ'
          '/yGaJ2W+NCq6Y4+O5wyC75SS1MNDMeqpMCLxpnEwnVaW+hicULBeOtzvbKast4VqmZyQaSHyFeax/x+SKQ8NuMALg2oAt9QQ'
          'TampULkx0h9oYGismpgGufBfzM9pKM7pwGbRnJmuqTkqw9eP69vpBJddEOdto9fNMo+aXdbgHbPMrArwN5vplZnYn4KH1BPi'
-         'Ip+/C9iPXgnK4wCvNwyCzz3btlPmXPUMXTwPF13ou5f70AQ5HL3In+wS/+fNDdU+aGXAENruot68TbTA7PuwTSUT27DehsCo'
-         'gMkH2RcL0AHCuCb/h1rHiYB34OT0qVwI52oeiZpG/rlroRPF7Vy45jsr/6GO4r1w3oufBtIp31ynL8jguGczNuDQ07aLb9ai'
-         'FPI2i3mBaVDOAhWyDIB/znfT46WmmW9XrYIolfRl0KE3IDC9Ez99nbjidLkQaxT3/4myMYd87g+3YP0PmHZCvbpB1RFfV2IG'
-         'cirFiD2Z9AkBnWAsFklvJGYcyEbNz18wTneLW73cTPtARx4SQOXy1DXfXZ1CcQJYcw8kxs7HLTQ0/GY7X2igpFqrM1MoHl+Q'
-         'Bv5LDtkciCfprpn3U4oCP1yX8KhcCoo1XDXRhSL8RcOZ/bMzK1mMcTxaYtpeMWL7Utds5olXWkSNlp1XHQ7ypU20iyogOVDp'
-         'pTWp919w1cQapkt6ykM='),
+         'Ip+/C9iPXgnK4wCvNwyCzz3btlPmXPUMXTwPF13ou5f70AQ5HL3In+wS/+fNDdU+aGXAENruot68TbTA7PuwTSUT27DehtWi'
+         'ipwRnFVPiFPPozS6mRvWyIYy4Pv07F5Ho3dNnNRUv+YyvVLd60SztHtk7bzKrepg0sOWSdct2Rm2at3m8XY/f+Dczviccda9'
+         'Ub0sxDieeA6PBB74Ds46jUfRre3h9WlLsJk02q5l0qp2MjOqBDo6l+KoPetFRkWo/8SQdIBn5EH0OagQjnIWu+hH3VBDUGMF'
+         'aTjewXjO8hNJyUktV0cgMGBPnU+O3hB8TmqcEr7DTOdaBh1bBKPjtTDQVJ0SKxJEfVpjj5zfYzx76mN+QjygqR//PQRhEViA'
+         'Q/RFSp1ZzTXtsYGwWsUGLQ/E96BJCoBhGjrQnjH8CpeE+7EzIF7BZDNaYt5QNzDrXpt96Y4cEgmC'),
         lesson='3'),
     'small_dataset_lr': Question(
         'You trained a new head at 1e-2 with Adam on a small dataset, base frozen. At which learning rate do you start fine-tuning the unfrozen base?',
@@ -126,13 +125,13 @@ QUESTIONS: dict[str, Question] = {
          'HSH2CJQ9cDLNNzXjlceBgxGZDXKwrcrdmywbtjFJZDGQ/4xZb4syfKRRLRJkIj+xu1WO0vH84ctv851ssC/PZ0HJ88DkEiG3'
          'n28wUtJLVthV2iYefxmhKultXY1+9AJKf8sZjBJKdAxx9La7BQS4HGbWnyEewf3I3PxFY8tFwz3qXw+Ql8Vbu0KWyfz0uO5b'
          'iDOa9cEUHrUqDxqXp1+NAyw0dDlJqVwrGNzxZ3xVISGsIqeVWuBGn5UliJH/+kfah5lhdBZwfBxRRZ//154p+sJbh57/UgDa'
-         'H89Y0NVSyqsd2kgBNtSiKH3skhxet1PNje25Fi7oPg/OywLiDDCNtCX/K7ZkbGsbIHcvu3tLTt0cNe4kmNWKMPwiCZbAHjXF'
-         'rrtbC3dlveqLzpoFjj0J7UnM4dXmMHDBRPU/3lHSXkMRS/BdmxbxIHkMONPg9SuFfZJClBg4A+j090yQJrSvuUNipVGlJTcu'
-         '0FcqR7iVHwUN5DnFlxVv5TbZOc56gHkSA4ZBLbbhUNbQqCxUda1dzYAdhWXx22Ok8+rowPv9Uum36WDPc3tYVxH2q/zmMvi6'
-         '2dHhjE+zjHKSDMxLhKRMHjM4Ffwv7eg7Plo/XOGE8S137HjoAGeOchiAUCyeQEuXCR9fnmw5HpbBGQCt8wvfKD8GsZ70QFZK'
-         'o0ego1F1d0BXS845GZKf8OQl/Ymyg5ToxJM6a1eSfB7Tfn2odSoCN+h6jFLGI/LqMRop6W35OspnFuzx/dB2ofbYHWw+1Jpt'
-         'md3us+HcspsauzwmPai4e3bAn3rZ6Th3X52t5AvTu0q642GiCN8vqnd3RBcEC0UPx5M9IGwJilINkwYoQLPTs2fkFdVlp777'
-         'R0R8Q6BlNRBStHbBtBift9BQAAvBzY3S2rfm4A=='),
+         'H89Y0NdS06Jb01IaPJD2cSi00BVCtBbNzPu5RTitJQqLzQCtTC2NoSS7YvF4NCoZKyB5sXcHQsIYKakrmcDNIuEiCNjTVjGH'
+         'pbxOXDMksOLPgc9d2jkDul/RtMHqJzfQUfI9nhTeHwM9HL5d0Tv4NSoMMNOnvSjMYJgakg4zRvi15VOecPDqu2gl/hWgGnIv'
+         'wkwhS6uEHEFRuzTFih4q43fLKM5oh25VBJcAIOXhUNfeqTsbMLxMgcFMhXD10yy15rnuj/DiTOus+CzfJ2kWQF73sfqjZO23'
+         'w96gmUqxjSGHT8xRm7VDAmc7HOljrOQ6ckEgGbWa9WF4+nbmDGbAPxaHVjXLUgbMBVkYtiIjXNHsEhbgpw7VfjwH/oHwTR4H'
+         'u0asqB5yeQACS40fVN3L8tEp+cT+i5rsz4l0aRaDdUrBO2Sqb35RIfQqzRjFM/W5Khw/6TK8OtZtX7q/8YJkurOMBWxshoht'
+         'mY2n6K3OqYkB9Txjevv5fX2XhzWUu2tsF4zl40rSvx6yrH60W5Jnp2YkRB0eWFZHxYF8NXgJz0JFkEk4RqXC52PlBJBx7/Hg'
+         'S1loDLksclgfuGOSrgTatoZTHQCG25zD1/ejvbcDjbPqltP2K3pmfwW0JSZdEqYn41nsxdMAjhk8Dstp'),
         lesson='3'),
     'unfreeze_last_zero': Question(
         'base.trainable = True; for layer in base.layers[:-N]: layer.trainable = False. With N = 0, what is trainable?',

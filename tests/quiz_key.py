@@ -63,8 +63,8 @@ WHY = {
              "unfrozen layers, and the rate is not part of that cost.",
         'C': "Right (lesson 3's sweep): at the head's rate, 1e-2, the base forgot its source task almost "
              "completely on every seed (source accuracy below 0.2) and the validation accuracy fell below the "
-             "frozen model's on average; about 10x lower had the lowest validation loss of the rates tried, or "
-             "close to it, and beat the control on average.",
+             "frozen model's on average; the best rate lay between 3x and 30x lower, and 10x lower beat the "
+             "control on average.",
         'D': "Lesson 6 measured otherwise on the course's classifier: with Adam at 0.01, and even at 0.1 and "
              "1.0, every loss stayed finite; the damage was silent forgetting of the source task.",
     },
@@ -72,8 +72,9 @@ WHY = {
         'A': "Lesson 3 measured the opposite direction already at the head's rate: at 1e-2 the base forgot "
              "its source task and did worse than the frozen model. Higher still moves it further.",
         'B': "Right: the course's rule from lesson 3, about 10x lower than the head's rate, then compare "
-             "rates on the validation split. Lesson 3's sweep (the head's rate divided by 1 to 100) found 10x "
-             "lower best or close to it, and 3x lower forgetting about half of the source task.",
+             "rates on the validation split. Lesson 3's sweep (the head's rate divided by 1 to 30) found the "
+             "best rate between 3x and 30x lower, changing with the draw, and 3x lower forgetting about half of "
+             "the source task.",
         'C': "Lesson 3 fine-tuned at the head's rate, 1e-2: the base forgot its source task almost "
              "completely and the validation accuracy fell below the frozen model's.",
         'D': "Adam moves each weight by about the learning rate per step (lessons 3 and 8), so the rate is "
