@@ -17,7 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from finetune_course import data, model, pretrain
+    from finetune_course import data, model
+    from finetune_course.internals import pretrain
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=40_000, help="generated source images")

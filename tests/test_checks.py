@@ -2,7 +2,9 @@
 import pytest
 
 import finetune_course as fc
-from finetune_course import checks, model, recipes
+from finetune_course import model
+from finetune_course.grading import checks
+from finetune_course.grading.guards import ExerciseCheckError
 
 from support import _history
 
@@ -14,7 +16,7 @@ def test_unfrozen_and_recompiled_check_rejects_what_it_can_see_without_training(
     history = _history(loss=[1.0])
 
     def message(model_, history_=history):
-        with pytest.raises(checks.ExerciseCheckError) as error:
+        with pytest.raises(ExerciseCheckError) as error:
             checks.check_unfrozen_and_recompiled(model_, history_, before)
         return str(error.value)
 
@@ -26,7 +28,7 @@ def test_unfrozen_and_recompiled_check_rejects_what_it_can_see_without_training(
     assert "not compiled" in message(classifier)
     model.compile_classifier(classifier, 1e-3)
     assert "BatchNormalization layers are trainable" in message(classifier)
-    recipes.unfreeze_all_but_batchnorm(base)
+    fc.unfreeze_all_but_batchnorm(base)
     model.compile_classifier(classifier, 1e-3)
     assert "convolutions moved" in message(classifier)   # compiled, never fitted: nothing moved
     assert "compile the model again" in message(classifier)

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import checks, recipes
+from finetune_course import recipes
+from finetune_course.grading import checks
+from finetune_course.grading.guards import ExerciseCheckError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ["01_frozen_feature_extraction", "02_recompile_gotcha", "03_fine_tuning_lower_lr",
@@ -50,7 +52,7 @@ def fitted_history(model, losses=(2.0, 1.0)):
 
 
 def message_of(check, *args, **kwargs) -> str:
-    with pytest.raises(checks.ExerciseCheckError) as error:
+    with pytest.raises(ExerciseCheckError) as error:
         check(*args, **kwargs)
     return str(error.value)
 

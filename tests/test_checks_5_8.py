@@ -10,7 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from finetune_course import checks, discriminative, quiz
+from finetune_course import discriminative
+from finetune_course.grading import checks, quiz
+from finetune_course.grading.guards import ExerciseCheckError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quiz_key  # noqa: E402  the key in the clear: maintainers only, not in the package
@@ -31,12 +33,12 @@ def test_schedule_rate_read_from_the_schedule_passes():
 
 @pytest.mark.parametrize("typed", [0.00025, 1e-3 * 0.5 ** 2, 2.5e-4])
 def test_schedule_rate_typed_in_fails(typed):
-    with pytest.raises(checks.ExerciseCheckError, match="Don't type it"):
+    with pytest.raises(ExerciseCheckError, match="Don't type it"):
         checks.check_schedule(38, _halving(), typed, train_images=1200, batch_size=32)
 
 
 def test_schedule_rate_of_the_wrong_epoch_fails():
-    with pytest.raises(checks.ExerciseCheckError, match="counts optimizer steps, not epochs"):
+    with pytest.raises(ExerciseCheckError, match="counts optimizer steps, not epochs"):
         checks.check_schedule(38, _halving(), float(_halving()(5)), train_images=1200, batch_size=32)
 
 
@@ -72,7 +74,7 @@ def test_per_layer_rates_pass_and_weights_are_put_back(capsys):
     assert all(np.isclose(steps[g], RATES[g], rtol=2e-3) for g in RATES)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     assert "Well done" in capsys.readouterr().out
-    with pytest.raises(checks.ExerciseCheckError, match="already taken 1 steps"):
+    with pytest.raises(ExerciseCheckError, match="already taken 1 steps"):
         checks.check_per_layer_rates(optimizer, model)   # the check measures the first step only
 
 
@@ -85,22 +87,22 @@ def test_per_layer_rates_pass_and_weights_are_put_back(capsys):
 ])
 def test_per_layer_rates_wrong_rates_fail(rates, phrase):
     optimizer, model = _compiled(rates)
-    with pytest.raises(checks.ExerciseCheckError, match=phrase):
+    with pytest.raises(ExerciseCheckError, match=phrase):
         checks.check_per_layer_rates(optimizer, model)
 
 
 @needs_multi
 def test_per_layer_rates_wrong_optimizer_or_setup_fails():
     optimizer, model = _compiled(RATES, keras.optimizers.SGD)
-    with pytest.raises(checks.ExerciseCheckError, match="not Adam"):
+    with pytest.raises(ExerciseCheckError, match="not Adam"):
         checks.check_per_layer_rates(optimizer, model)
-    with pytest.raises(checks.ExerciseCheckError, match="still None"):
+    with pytest.raises(ExerciseCheckError, match="still None"):
         checks.check_per_layer_rates(None, model)
     optimizer, model = _compiled(RATES)
-    with pytest.raises(checks.ExerciseCheckError, match="not compiled with your `optimizer`"):
+    with pytest.raises(ExerciseCheckError, match="not compiled with your `optimizer`"):
         checks.check_per_layer_rates(keras.optimizers.Adam(), model)
     optimizer, model = _compiled({g: r for g, r in RATES.items() if g != "head"})   # no optimizer for the head
-    with pytest.raises(checks.ExerciseCheckError, match="the head's included"):
+    with pytest.raises(ExerciseCheckError, match="the head's included"):
         checks.check_per_layer_rates(optimizer, model)
 
 
@@ -158,29 +160,29 @@ def _lora_setup(enable=("block3_conv1", "block3_conv2"), rank=2):
 
 def test_lora_check_says_when_rank_is_still_none():
     task, model, before = _lora_setup()
-    with pytest.raises(checks.ExerciseCheckError, match="`RANK` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`RANK` is still None"):
         checks.check_lora_top_block(model, None, None, before, task.val, 1.0)
 
 
 def test_lora_check_names_a_missing_layer_a_wrong_rank_and_layers_outside_the_block():
     task, model, before = _lora_setup(enable=("block3_conv1",))
-    with pytest.raises(checks.ExerciseCheckError, match="block3_conv2 has no LoRA"):
+    with pytest.raises(ExerciseCheckError, match="block3_conv2 has no LoRA"):
         checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
     task, model, before = _lora_setup(rank=2)
-    with pytest.raises(checks.ExerciseCheckError, match="rank 2, but `RANK` is 4"):
+    with pytest.raises(ExerciseCheckError, match="rank 2, but `RANK` is 4"):
         checks.check_lora_top_block(model, None, 4, before, task.val, 1.0)
     task, model, before = _lora_setup(enable=("block2_conv2", "block3_conv1", "block3_conv2"))
-    with pytest.raises(checks.ExerciseCheckError, match="LoRA is enabled on block2_conv2"):
+    with pytest.raises(ExerciseCheckError, match="LoRA is enabled on block2_conv2"):
         checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
 
 
 def test_lora_check_sees_untrained_factors_and_a_loss_that_did_not_fall():
     task, model, before = _lora_setup()
-    with pytest.raises(checks.ExerciseCheckError, match="did not move during training"):
+    with pytest.raises(ExerciseCheckError, match="did not move during training"):
         checks.check_lora_top_block(model, None, 2, before, task.val, 1.0)
     layer = model.get_layer("base").get_layer("block3_conv2")
     layer.lora_kernel_b.assign(np.full(layer.lora_kernel_b.shape, 1e-3, "float32"))   # moved, a little
-    with pytest.raises(checks.ExerciseCheckError, match="not below the frozen model's 0.000"):
+    with pytest.raises(ExerciseCheckError, match="not below the frozen model's 0.000"):
         checks.check_lora_top_block(model, None, 2, before, task.val, 0.0)
 
 
@@ -190,17 +192,17 @@ def test_lora_check_refuses_a_moved_kernel_and_accepts_a_true_merge(tmp_path):
     task, model, before = _lora_setup()
     layer = model.get_layer("base").get_layer("block3_conv2")
     layer.lora_kernel_b.assign(np.full(layer.lora_kernel_b.shape, 1e-3, "float32"))
-    with pytest.raises(checks.ExerciseCheckError, match="`merged` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`merged` is still None"):
         checks.check_lora_top_block(model, None, 2, before, task.val, 1e9)
-    with pytest.raises(checks.ExerciseCheckError, match="still has LoRA enabled"):
+    with pytest.raises(ExerciseCheckError, match="still has LoRA enabled"):
         checks.check_lora_top_block(model, model, 2, before, task.val, 1e9)
     plain = fc.build_classifier(fc.build_base())
-    with pytest.raises(checks.ExerciseCheckError, match="predicts differently"):
+    with pytest.raises(ExerciseCheckError, match="predicts differently"):
         checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9)
     model.save_weights(tmp_path / "lora.weights.h5")
     plain.load_weights(tmp_path / "lora.weights.h5")
     assert checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9) < 1e9
     original = next(w for w in layer.weights if w.path.endswith("/kernel"))
     original.assign(original + 1e-3)
-    with pytest.raises(checks.ExerciseCheckError, match="original kernel of block3_conv2 moved"):
+    with pytest.raises(ExerciseCheckError, match="original kernel of block3_conv2 moved"):
         checks.check_lora_top_block(model, plain, 2, before, task.val, 1e9)

@@ -5,11 +5,11 @@ import sys
 import keras
 import pytest
 
-from finetune_course import checks
+from finetune_course.grading.guards import ExerciseCheckError
 
 
 def test_quiz_questions_are_complete_and_checked():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
     import quiz_key   # the key in the clear: maintainers only, not in the package
@@ -21,14 +21,14 @@ def test_quiz_questions_are_complete_and_checked():
         assert not hasattr(question, "answer")   # the key is not readable from the kernel
         assert quiz.check(qid, answer.lower()) is True
         for wrong in set(question.choices) - {answer}:
-            with pytest.raises(checks.ExerciseCheckError, match=f"Not {wrong}"):
+            with pytest.raises(ExerciseCheckError, match=f"Not {wrong}"):
                 quiz.check(qid, wrong)
     with pytest.raises(ValueError, match="Unknown question 'nope'.*why_lower_lr"):
         quiz.check("nope", "A")
     for malformed in (3, "AB", "", "Z"):
-        with pytest.raises(checks.ExerciseCheckError, match="not one of the choices"):
+        with pytest.raises(ExerciseCheckError, match="not one of the choices"):
             quiz.check("recompile", malformed)
-    with pytest.raises(checks.ExerciseCheckError, match="still None"):
+    with pytest.raises(ExerciseCheckError, match="still None"):
         quiz.check("recompile", None)
 
 
@@ -39,7 +39,7 @@ def _key():
 
 
 def test_quiz_staircase_answer_is_what_keras_computes():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
@@ -54,7 +54,7 @@ def test_quiz_staircase_answer_is_what_keras_computes():
 
 
 def test_quiz_typeerror_answer_is_what_keras_does():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
@@ -78,7 +78,7 @@ def _strategy_scores(questions, answers):
 
 
 def test_no_answer_free_strategy_passes_the_quiz():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     chance = sum(1 / len(q.choices) for q in quiz.QUESTIONS.values())
@@ -90,7 +90,7 @@ def test_no_answer_free_strategy_passes_the_quiz():
 
 
 def test_the_strategy_test_catches_a_quiz_that_can_be_passed_without_reading():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     giveaway = {f"q{i}": quiz.Question("?", {"A": "no", "B": "the right one, explained at length", "C": "no",
                                               "D": "nope"}, "", "") for i in range(10)}
@@ -99,7 +99,7 @@ def test_the_strategy_test_catches_a_quiz_that_can_be_passed_without_reading():
 
 
 def test_each_lesson_is_asked_at_least_once():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     asked = {q.lesson for q in quiz.QUESTIONS.values()}
     assert {"1", "2", "3", "4", "5", "6", "6b", "7", "8", "9"} <= asked
