@@ -93,7 +93,7 @@ def features(base: keras.Model, split: data.Split) -> data.Split:
 
 
 # --- the recipes ---------------------------------------------------------------------------
-# Each recipe trains with a fresh Adam, on a *reused* compiled model (finetune_course/speed.py
+# Each recipe trains with a fresh Adam, on a *reused* compiled model (finetune_course/internals/speed.py
 # says what it caches and why the results are bit-identical to recompiling).
 
 def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,

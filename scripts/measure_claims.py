@@ -5,7 +5,7 @@
 For each seed (which fixes the labelled split and the initialisation): training from
 scratch, the frozen base + head, the head trained for longer (the control), and
 fine-tuning the unfrozen base at several learning rates, with held-out target accuracy
-and the base's remaining source accuracy (forgetting). About 20 s per seed on 2 CPU cores.
+and the base's remaining source accuracy (forgetting).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Reproduce the course's pretrained base: ``finetune_course/assets/source_model.keras``.
 
-    python scripts/pretrain_base.py                 # the shipped file (about 5 minutes on 2 CPU cores)
+    python scripts/pretrain_base.py                 # the shipped file (minutes on a CPU)
     python scripts/pretrain_base.py --quick --out /tmp/base.keras   # a small run, as the tests do
 
 The base is trained from scratch on generated printed characters (the source task,

@@ -1,6 +1,6 @@
 """Reproduce the capstone's pretrained base: ``finetune_course/assets/mobilenet_v2_letters.weights.h5``.
 
-    python scripts/pretrain_mobilenet.py                  # the shipped file (about 12 minutes on 2 CPU cores)
+    python scripts/pretrain_mobilenet.py                  # the shipped file (minutes on a CPU)
     python scripts/pretrain_mobilenet.py --quick --out /tmp/m.weights.h5   # a small run, as the tests do
 
 ``keras.applications.MobileNetV2`` (alpha 0.35, 64x64 RGB, no top) is trained from scratch on

@@ -116,7 +116,7 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
 def test_recipe_models_trace_their_train_step_once_and_fit_the_same():
     """The recipes' compiled models have their optimizer and metrics built before the first fit.
     Otherwise Keras 3 on TensorFlow creates those variables inside the first trace of the train step
-    and TensorFlow traces it a second time (about 1-1.7 s for the whole network). Either way, fit
+    and TensorFlow traces it a second time, which costs as much as the first. Either way, fit
     must compute and report the same."""
     x = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
