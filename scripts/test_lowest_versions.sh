@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the course's test suite in a fresh virtual environment with the LOWEST supported
 # TensorFlow/Keras (default tensorflow==2.20.*, keras==3.13.*: what Colab shipped in 2026) and the
-# rest of requirements.txt unchanged, so we know the supported range in README is true.
+# rest of requirements.txt unchanged, so we know the supported range in MAINTAINING.md is true.
 #
 # Usage:  scripts/test_lowest_versions.sh [VENV_DIR] [pytest args...]
 #   VENV_DIR   where to build the venv; "" (or omitted) = a new temp dir, deleted on exit.

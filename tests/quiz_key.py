@@ -1,5 +1,5 @@
 """The review quiz's answer key and explanations in the clear, for maintainers: not part of the
-installed package, so a learner's kernel cannot read it. tests/test_checks_5_8.py asserts that
+installed package, so a learner's kernel cannot read it. tests/test_quiz.py asserts that
 finetune_course/grading/quiz.py holds exactly these, sealed (quiz.seal).
 
 Every explanation says what a lesson of the course measured (or what Keras does, where a lesson

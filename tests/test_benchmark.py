@@ -1,13 +1,14 @@
 """Tests for scripts/benchmark.py (per-notebook timings, peak memory and the CPU probe)."""
 
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from support import SCRIPTS
+
+sys.path.insert(0, str(SCRIPTS))
 import benchmark  # noqa: E402
 
 

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+from support import SCRIPTS
+
 sys.path.insert(0, str(SCRIPTS))
 import check_claims  # noqa: E402
 

@@ -1,17 +1,18 @@
 """Tests of the review quiz (quiz.py)."""
-import pathlib
 import sys
 
 import keras
 import pytest
 
+from finetune_course.grading import quiz
 from finetune_course.grading.guards import ExerciseCheckError
+from support import ROOT, SCRIPTS
 
 
 def test_quiz_questions_are_complete_and_checked():
     from finetune_course.grading import quiz
 
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    sys.path.insert(0, str(ROOT / "tests"))
     import quiz_key   # the key in the clear: maintainers only, not in the package
 
     assert set(quiz_key.ANSWERS) == set(quiz.QUESTIONS) == set(quiz_key.WHY)
@@ -33,7 +34,7 @@ def test_quiz_questions_are_complete_and_checked():
 
 
 def _key():
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    sys.path.insert(0, str(ROOT / "tests"))
     import quiz_key
     return quiz_key
 
@@ -106,7 +107,36 @@ def test_each_lesson_is_asked_at_least_once():
 
 
 def test_quiz_is_sealed_and_its_notebook_is_up_to_date():
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(SCRIPTS))
     import seal_quiz
 
     assert seal_quiz.main(["--check"]) == 0, "run `python scripts/seal_quiz.py`"
+
+
+# --- the key is sealed ------------------------------------------------------------------------
+
+def test_quiz_key_is_sealed_and_matches_the_maintainers_key():
+    quiz_key = _key()
+    for qid, question in quiz.QUESTIONS.items():
+        answer = quiz_key.ANSWERS[qid]
+        assert quiz.seal(qid, answer, quiz_key.WHY[qid]) == (question.answer_digest, question.sealed_why), qid
+        assert not hasattr(question, "answer")
+        # the digest names exactly one choice, the key's, and a wrong letter's digest differs
+        assert [c for c in question.choices if quiz._digest(qid, c) == question.answer_digest] == [answer], qid
+        # the explanations open with the right letter only: with another letter they are noise
+        for wrong in set(question.choices) - {answer}:
+            with pytest.raises(ValueError):   # not valid JSON (UnicodeDecodeError is a ValueError)
+                quiz._unseal(qid, wrong, question.sealed_why)
+        flat = repr(question)
+        assert quiz_key.WHY[qid][answer] not in flat   # the right explanation is not readable either
+
+
+def test_quiz_questions_keep_the_seed_quiz_points():
+    assert "TypeError" in " ".join(quiz.QUESTIONS["learning_rate_call"].choices.values())
+    assert "0.000884736" in " ".join(quiz.QUESTIONS["staircase_values"].choices.values())
+    assert "Adam" in quiz.QUESTIONS["nan_few_batches"].text
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=76, decay_rate=0.5, staircase=True)
+    with pytest.raises(TypeError):
+        keras.optimizers.Adam(learning_rate=schedule).learning_rate(1000)
+
+

@@ -9,7 +9,7 @@ and evaluate dozens of models of a few architectures, so this module keeps
   exactly what a freshly compiled model starts from (``tests/test_recipes.py`` checks the results
   are bit-identical to recompiling);
 * one **traced twin per architecture** for inference (:func:`predict`): each call loads the
-  model's weights into it (``tests/test_speed_helpers.py`` checks it never mixes models up).
+  model's weights into it (``tests/test_speed.py`` checks it never mixes models up).
 
 Nothing here is a step a lesson teaches: the lessons write the Keras, and the recipes repeat it.
 """
