@@ -189,6 +189,24 @@ WRONG_ANSWERS = {
 # replaces it), each text in exactly one solution cell) after which every graded cell must pass,
 # so that an over-strict check is caught as surely as a lenient one.
 RIGHT_ANSWERS = {
+    "08b_lora.ipynb": [
+        # the base left "frozen": the top block's layers unfrozen one by one train all the same (Keras 3
+        # reads each variable's flag), another rank, LoRA chosen by type and name, and the merge by hand
+        [('base.trainable = True\nfor layer in base.layers:\n    layer.trainable = layer.name.startswith("block3_conv")',
+          'for layer in base.layers:\n    layer.trainable = layer.name.startswith("block3_conv")'),
+         ("RANK = 4", "RANK = 2"),
+         ('    if layer.name.startswith("block3_conv"):\n        layer.enable_lora(RANK)',
+          '    if isinstance(layer, keras.layers.Conv2D) and "block3" in layer.name:\n        layer.enable_lora(RANK)'),
+         ("model.save_weights(weights_file)\nplain.load_weights(weights_file)\nmerged = plain",
+          'for layer in model.get_layer("base").layers:\n'
+          '    if layer.weights:\n'
+          '        target = plain.get_layer("base").get_layer(layer.name)\n'
+          '        if getattr(layer, "lora_enabled", False):\n'
+          '            target.set_weights([keras.ops.convert_to_numpy(layer.kernel)])   # the merged kernel\n'
+          '        else:\n'
+          '            target.set_weights(layer.get_weights())\n'
+          'plain.get_layer("head").set_weights(model.get_layer("head").get_weights())\nmerged = plain')],
+    ],
     "01_frozen_feature_extraction.ipynb": [
         # frozen after building the model, before compile: the same freezing in another order
         [("base.trainable = False\nmodel = keras.Sequential([base, keras.layers.Dense(10)])\n",

@@ -157,6 +157,7 @@ def test_backward_pass_work_counts_what_the_gradients_need():
 def test_lora_copy_is_the_lessons_keras_and_leaves_the_original_alone(trained_head, task):
     classifier = trained_head["classifier"]
     original = fc.snapshot_weights(classifier)
+    fc.set_seeds(5)   # as a lesson starts: TensorFlow's global seed is part of the dataset's shuffle seed
     tuned, history = recipes.lora_copy(classifier, task, 2, 1e-3, rank=2, seed=5, validate=False)
     assert fc.max_weight_change(original, classifier) == 0.0 and len(history.history["loss"]) == 2
 
