@@ -182,8 +182,8 @@ def check_rate_chosen_on_validation(tuned, chosen_rate, val_losses, reference, t
     meaningfully (largest relative change of a kernel at least ``min_relative_change``) and the
     validation loss must be at least ``min_gain`` (a fraction) below the reference's. Only the
     validation split is read. Returns the validation loss of ``tuned``."""
-    from .recipes import cross_entropy, source_accuracy
-    from .trainability import relative_weight_change
+    from ..recipes import cross_entropy, source_accuracy
+    from ..trainability import relative_weight_change
 
     for name, value in (("tuned", tuned), ("chosen_rate", chosen_rate), ("val_losses", val_losses)):
         if value is None:
@@ -253,7 +253,7 @@ def check_last_blocks_fine_tuned(model, history, n, base_before: dict, blocks: t
     ``blocks``), every BatchNormalization layer frozen, recompiled and fitted. Checked by which
     layers' weights moved during ``fit`` (against ``base_before``), and that ``n`` selects exactly
     those layers. Returns the number of trainable parameters of the base."""
-    from .trainability import parameter_counts
+    from ..trainability import parameter_counts
 
     if n is None:
         fail("`N` is still None: set it to the number of layers, counted from the end, to unfreeze.")
@@ -496,7 +496,7 @@ def check_early_stopping(model, history, early_stopping, val: Split, initial_epo
     continue phase 1's epoch count and be allowed ``tune_epochs`` epochs. The restored weights are
     measured: the validation loss of ``model`` must equal the lowest of ``history`` to 1e-5.
     Returns the validation loss of ``model``."""
-    from .recipes import cross_entropy
+    from ..recipes import cross_entropy
 
     if early_stopping is None:
         fail("`early_stopping` is still None: create it with `keras.callbacks.EarlyStopping(...)` in the "
