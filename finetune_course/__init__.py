@@ -1,27 +1,60 @@
 """Helpers for the course "Fine-tuning pretrained networks with Keras 3".
 
-Everything the notebooks share lives here, once:
+Everything the notebooks share lives here, once, laid out by who calls it.
+
+**Learner helpers** (the most used are also importable from the package itself, ``fc.<name>``):
 
 * :mod:`.data` - the source task (generated printed characters) and the target task
   (real handwritten digits, few labels per class);
 * :mod:`.model` - the pretrained base, and classifiers with a new head on it;
-* :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune);
-* :mod:`.speed` - what the recipes cache to run in seconds (compiled models, traced twins), and why results stay the same;
-* :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift, and a
-  guard against training a model whose trainability changed since it was compiled;
+* :mod:`.trainability` - layer tables, parameter counts, weight snapshots and drift, unfreezing
+  (BatchNorm kept frozen), LoRA, and a guard against training a model whose trainability changed
+  since it was compiled;
+* :mod:`.recipes` - the training recipes the lessons compare (frozen head, scratch, fine-tune, LoRA);
 * :mod:`.environment` - seeds, determinism and an environment report;
-* :mod:`.plots` - image grids and training curves;
-* :mod:`.schedules` - learning-rate schedules Keras lacks (one continued across phases);
-* :mod:`.checks` - feedback for the exercises;
-* :mod:`.diagnostics` - per-batch losses and update sizes, and the loss's curvature (lesson 6);
-* :mod:`.discriminative` - per-layer learning rates (lesson 8);
-* :mod:`.interruptions` - a simulated disconnect, to rehearse resuming a run (lesson 7);
-* :mod:`.quiz` - the review quiz;
-* :mod:`.pretrain` - how the shipped base was pretrained (run by ``scripts/pretrain_base.py``).
-* :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified download (lesson 9);
-* :mod:`.capstone` - lesson 9's offline task (digit image folders, the course's MobileNetV2 weights), when mixed precision pays, and its recipe in one call under any tf.distribute strategy.
-* :mod:`.project` - the final project: the digits as an image folder, and its check.
-* :mod:`.lr_finder` - a learning-rate range test (Smith 2017) as a Keras callback, run on a copy of a model.
+* :mod:`.plots` - image grids, training curves, predictions and confusion matrices;
+* :mod:`.schedules` - learning-rate schedules Keras lacks (one continued across phases).
+
+**Lesson tools** (one or two lessons each):
+
+* :mod:`.diagnostics` - per-batch losses and update sizes, and the loss's curvature;
+* :mod:`.lr_finder` - a learning-rate range test (Smith 2017) as a Keras callback, run on a copy of a model;
+* :mod:`.interruptions` - a simulated disconnect, to rehearse resuming a run;
+* :mod:`.discriminative` - per-layer learning rates;
+* :mod:`.images` - image folders: a generated demo, a check with clear messages, a verified
+  download, and the target task written as folders (the final project);
+* :mod:`.capstone` - lesson 9's offline task (digit image folders, the course's MobileNetV2
+  weights), when mixed precision pays, and its recipe in one call under any tf.distribute strategy.
+
+**Grading** (:mod:`.grading`): :mod:`.grading.checks` (one check per exercise),
+:mod:`.grading.quiz` (the review quiz), :mod:`.grading.project` (the final project's check), and
+:mod:`.grading.guards`, what they all ask first.
+
+**Internals** (:mod:`.internals`, never called from a notebook): :mod:`.internals.compat` (every
+private Keras attribute the course reads), :mod:`.internals.speed` (what the recipes cache, and
+why results stay the same), :mod:`.internals.pretrain` (how the shipped bases were pretrained).
+
+Lesson by lesson: every lesson uses data, model, trainability and environment (through ``fc.``);
+the others, and what grades its exercise (exercises/ and solutions/ share the numbers):
+
+====  ==========================================  ==================================  ===============
+ no.  lesson (notebooks/)                         other helpers                       graded by
+====  ==========================================  ==================================  ===============
+ 0    setup and the two tasks                     plots, recipes
+ 1    frozen feature extraction                   recipes                             grading.checks
+ 2    the recompile gotcha                        (trainability's RecompileGuard)     grading.checks
+ 3    fine-tuning at a lower learning rate        recipes, plots                      grading.checks
+ 4    selective unfreezing                        recipes, plots                      grading.checks
+ 5    learning-rate schedules                     schedules                           grading.checks
+ 6    NaN at a high learning rate                 diagnostics, recipes                grading.checks
+ 6b   finding the learning rate                   lr_finder, recipes                  grading.checks
+ 7    monitoring, early stopping, resuming        interruptions, plots, recipes       grading.checks
+ 8    per-layer learning rates                    discriminative, recipes             grading.checks
+ 8b   parameter-efficient fine-tuning (LoRA)      recipes                             grading.checks
+ 9    capstone: your own images                   capstone, images, plots
+ 10   review quiz (exercise only)                                                     grading.quiz
+ 11   final project (exercise only)               images                              grading.project
+====  ==========================================  ==================================  ===============
 """
 import os as _os
 

@@ -26,8 +26,10 @@ import keras
 import numpy as np
 
 from . import data, images, trainability
-from .pretrain import MOBILENET_ALPHA, MOBILENET_WEIGHTS_FILE, remeasure_batchnorm
-
+# The course's MobileNetV2, pretrained on colour letters by scripts/pretrain_mobilenet.py
+# (finetune_course.internals.pretrain), and loaded here at run time.
+MOBILENET_WEIGHTS_FILE = pathlib.Path(__file__).with_name("assets") / "mobilenet_v2_letters.weights.h5"
+MOBILENET_ALPHA = 0.35
 PRETRAINED_WEIGHTS = str(MOBILENET_WEIGHTS_FILE)
 DIGIT_FOLDER_MARKER = ".finetune_course_digits"
 
@@ -92,6 +94,25 @@ def write_digit_folders(root, seed: int = 0, train_per_class: int = 40, test_per
 
 
 # --- the device --------------------------------------------------------------------------------
+
+def remeasure_batchnorm(base: keras.Model, images) -> None:
+    """Replace every BatchNorm layer's moving mean and variance by those of ``images`` (already
+    preprocessed): one pass in training mode with momentum 0 (the layers' momentum and
+    ``trainable`` flags are put back afterwards; a frozen BatchNorm layer would ignore training mode)."""
+    trainable = [(layer, layer.trainable) for layer in [base, *base.layers]]
+    base.trainable = True
+    layers = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.momentum = 0.0
+    try:
+        base(images, training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
+        for layer, was in trainable:
+            layer.trainable = was
+
 
 def gpu_compute_capabilities() -> list[tuple[int, int]]:
     """The compute capability (major, minor) of each GPU TensorFlow sees; empty on a CPU."""
@@ -228,7 +249,7 @@ def train_capstone(folder, config: CapstoneConfig, strategy=None, backup_dir=Non
 
     With random weights (``config.weights=None``, the comparison lesson 9 measures) the frozen
     base's BatchNorm statistics are first measured on the training images
-    (:func:`pretrain.remeasure_batchnorm`): a random MobileNetV2's are means of 0 and variances of
+    (:func:`remeasure_batchnorm`): a random MobileNetV2's are means of 0 and variances of
     1, which shrink its output towards 0 block after block in inference mode.
 
     Backups go to ``backup_dir`` (BackupAndRestore deletes its folders when training ends), or to

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import keras
 
-from . import _compat
+from .internals import compat
 
 ULMFIT_DECAY = 2.6   # Howard & Ruder (2018): each lower layer group at the rate above / 2.6
 
@@ -57,7 +57,7 @@ class LayerwiseAdam(keras.optimizers.Adam):
 
     def _factors(self, multipliers: dict[str, float], default_multiplier: float) -> list[float]:
         factors = []
-        for variable in _compat.optimizer_variables(self):
+        for variable in compat.optimizer_variables(self):
             layer = _layer_of(variable.path, multipliers)
             factors.append(default_multiplier if layer is None else multipliers[layer])
         return factors
@@ -70,10 +70,10 @@ class LayerwiseAdam(keras.optimizers.Adam):
 
     def factor_of(self, variable) -> float:
         """The multiplier this optimizer applies to ``variable`` (one it was built with)."""
-        return float(self._multiplier_values.numpy()[_compat.variable_index(self, variable)])
+        return float(self._multiplier_values.numpy()[compat.variable_index(self, variable)])
 
     def update_step(self, gradient, variable, learning_rate):
-        factor = self._multiplier_values[_compat.variable_index(self, variable)]
+        factor = self._multiplier_values[compat.variable_index(self, variable)]
         super().update_step(gradient, variable, learning_rate * keras.ops.cast(factor, variable.dtype))
 
     def get_config(self):
@@ -106,12 +106,12 @@ class AdamMultiOptimizer(LayerwiseAdam):
 
     def _factors(self, multipliers, default_multiplier):
         factors = []
-        for variable in _compat.optimizer_variables(self):
+        for variable in compat.optimizer_variables(self):
             chosen = self.pick(variable)
             if type(chosen) is not keras.optimizers.Adam:
                 raise ValueError(f"AdamMultiOptimizer supports Adam only; got {type(chosen).__name__} for "
                                  f"{variable.path}. Upgrade Keras to 3.15 for keras.optimizers.MultiOptimizer.")
-            if _compat.has_learning_rate_schedule(chosen):
+            if compat.has_learning_rate_schedule(chosen):
                 raise ValueError("AdamMultiOptimizer needs each Adam's learning rate as a number, not a schedule.")
             factors.append(_eager_float(chosen.learning_rate))
         return factors

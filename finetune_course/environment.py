@@ -54,17 +54,17 @@ def set_seeds(seed: int = DEFAULT_SEED, deterministic_ops: bool = True) -> int:
         raise TypeError(f"deterministic_ops must be True or False, got {deterministic_ops!r}.")
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
-        from . import _compat
+        from .internals import compat
 
-        _compat.set_op_determinism(deterministic_ops)
+        compat.set_op_determinism(deterministic_ops)
     return seed
 
 
 def seed_model_and_shuffle(seed: int) -> int:
     """Seed what a recipe draws at random: new layers' initial weights (Keras draws their seeds
     from Python's generator) and NumPy. Unlike :func:`set_seeds` it leaves TensorFlow's global
-    seed alone: setting that clears TensorFlow's kernel caches, and rebuilding them costs about
-    0.4 s in the next ``fit`` on a 2-core CPU, more than a few epochs of training here. Recipes
+    seed alone: setting that clears TensorFlow's kernel caches, and the next ``fit`` would rebuild
+    them, which costs more than a few epochs of training here. Recipes
     seed their ``tf.data`` shuffle with ``seed`` instead (``data.as_dataset(..., seed=seed)``),
     so their batch order does not depend on what ran before. Returns ``seed``."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -79,8 +79,8 @@ def skip_graph_optimizer(skip: bool = True) -> bool:
 
     TensorFlow rewrites every function it traces (``fit``'s training step, a ``tf.function``)
     before running it the first time: it folds constants, fuses ops and changes memory layouts.
-    That pays off on a large network or a GPU. On the course's small convnet on a 2-core CPU it
-    costs about 2 s per traced training step, the steps run no slower without it and the results
+    That pays off on a large network or a GPU. On the course's small convnet on a CPU it costs
+    more per traced training step than it saves, the steps run no slower without it and the results
     are the same (``tests/test_environment.py``), so lessons 0-8 and the solutions call this in their
     setup cell; lesson 9's MobileNetV2 keeps it. It affects functions traced after the call; with
     another backend than TensorFlow it does nothing."""

@@ -9,7 +9,8 @@ own folder, and a download that is verified and fails with one clear sentence.
 
 :func:`check_image_folder` checks that layout before any training starts, so a mistake (one
 class, an empty class, a broken file) is reported in one sentence that names the folder or the
-file, not as a TensorFlow traceback in the middle of ``fit``.
+file, not as a TensorFlow traceback in the middle of ``fit``. :func:`write_task_folders` lays the
+course's own target task out that way, for the final project.
 """
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import data
+
 # The file types image_dataset_from_directory reads (Keras 3.15, ALLOWLIST_FORMATS).
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 DEMO_CLASSES = ("checks", "circles", "stripes")
+TASK_SPLITS = ("train", "val", "test")
 
 
 class ImageFolderError(ValueError):
@@ -110,6 +114,27 @@ def make_demo_image_folder(path, per_class: int = 40, size: int = 64, seed: int 
             _draw(name, size, rng, channel=index % 3).save(folder / f"{name}_{i:03d}.png")
     (path / DEMO_MARKER).write_text("Written by finetune_course.images.make_demo_image_folder; safe to delete.\n")
     return path
+
+
+def write_task_folders(root, task) -> dict[str, pathlib.Path]:
+    """Write ``task``'s splits (a :class:`~finetune_course.data.TargetTask`) as 8-bit grey 16x16 PNGs under ``root``/train, /val and /test, one
+    sub-folder per digit; return the three folders. ``root`` must not exist yet or be empty:
+    nothing that is already there is touched, let alone deleted."""
+    root = pathlib.Path(root)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise FileExistsError(f"{root} already exists and is not an empty folder: pass a new path "
+                              "(e.g. one from tempfile.mkdtemp()), so nothing of yours is overwritten.")
+    import keras
+
+    folders = {}
+    for name, split in zip(TASK_SPLITS, (task.train, task.val, task.test)):
+        for digit in data.TARGET_CLASSES:
+            (root / name / digit).mkdir(parents=True)
+        for i, (image, label) in enumerate(zip(split.x, split.y)):
+            pixels = np.round(np.clip(image, 0.0, 1.0) * 255)
+            keras.utils.save_img(root / name / data.TARGET_CLASSES[int(label)] / f"{i:04d}.png", pixels, scale=False)
+        folders[name] = root / name
+    return folders
 
 
 def clear_own_folder(path, marker: str, what: str) -> pathlib.Path:

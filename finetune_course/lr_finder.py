@@ -109,9 +109,9 @@ class LRRangeTest(keras.callbacks.Callback):
 
 
 def _has_schedule(optimizer) -> bool:
-    from . import _compat
+    from .internals import compat
 
-    return _compat.has_learning_rate_schedule(optimizer)
+    return compat.has_learning_rate_schedule(optimizer)
 
 
 def lr_range_test(model: keras.Model, data, min_lr: float = 1e-6, max_lr: float = 1.0, steps: int = 100,
@@ -128,17 +128,17 @@ def lr_range_test(model: keras.Model, data, min_lr: float = 1e-6, max_lr: float 
     if _has_schedule(model.optimizer):
         raise ValueError("The range test sets the learning rate itself, batch by batch: compile the model with "
                          "a float learning rate (e.g. Adam(1e-3)), not a schedule.")
-    copy = _compiled_copy(model, min_lr)
+    copy = compiled_copy(model, min_lr)
     copy.fit(data.repeat(), steps_per_epoch=steps, epochs=1, callbacks=[test], shuffle=False, verbose=0)
     return test
 
 
-def _compiled_copy(model: keras.Model, learning_rate: float) -> keras.Model:
+def compiled_copy(model: keras.Model, learning_rate: float) -> keras.Model:
     """A copy of compiled ``model``: same layers, weights and ``trainable`` flags, the same loss and
     optimizer type, at ``learning_rate``, with a fresh optimizer state. ``model`` is not touched."""
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
-    for original, cloned in zip(_all_layers(model), _all_layers(copy)):
+    for original, cloned in zip(all_layers(model), all_layers(copy)):
         cloned.trainable = original.trainable
     config = model.optimizer.get_config()
     config["learning_rate"] = learning_rate
@@ -146,57 +146,10 @@ def _compiled_copy(model: keras.Model, learning_rate: float) -> keras.Model:
     return copy
 
 
-def _all_layers(model: keras.Model) -> list:
+def all_layers(model: keras.Model) -> list:
     layers = []
     for layer in model.layers:
         layers.append(layer)
         if isinstance(layer, keras.Model):
-            layers += _all_layers(layer)
+            layers += all_layers(layer)
     return layers
-
-
-def check_chosen_rate(model, range_test, chosen_lr, train_data, val_data, epochs: int = 3) -> float:
-    """The range-test exercise: ``model`` is compiled for the new setting, ``range_test`` the
-    :class:`LRRangeTest` run on it, ``chosen_lr`` the rate read off its curve. The rate must lie in
-    the working range the test measured: well below where the loss blew up, and high enough that a
-    copy of ``model`` trained at it for ``epochs`` epochs keeps its loss finite and at least halves
-    the validation loss. ``model`` is not touched. Returns the validation loss."""
-    from .checks import _fail, _require_model
-
-    model = _require_model(model)
-    if range_test is None:
-        _fail("`range_test` is still None: run the range test on your compiled model (the cell above).")
-    if chosen_lr is None:
-        _fail("`chosen_lr` is still None: read a learning rate off the range test's curve.")
-    if not isinstance(range_test, LRRangeTest) or not getattr(range_test, "rates", None):
-        _fail("`range_test` should be what lr_finder.lr_range_test(...) returned for your model.")
-    if not isinstance(chosen_lr, (int, float, np.floating)) or not 0 < float(chosen_lr) < math.inf:
-        _fail(f"`chosen_lr` should be a positive number, got {chosen_lr!r}.")
-    chosen_lr = float(chosen_lr)
-    optimizer = model.optimizer
-    if type(optimizer) is not keras.optimizers.SGD or not math.isclose(float(optimizer.momentum), 0.9):
-        _fail("The new setting trains with SGD and momentum 0.9 (keras.optimizers.SGD(learning_rate=..., momentum=0.9)): "
-              "compile the model with it, then run the range test again.")
-    trainable = [layer.name for layer in _all_layers(model) if layer.trainable and layer.weights
-                 and not isinstance(layer, keras.Model)]
-    if model.output_shape[-1] != 10 or trainable != [model.layers[-1].name]:
-        _fail("The new setting is the pretrained base, frozen, with a new Dense(10) head on top: only the head "
-              f"should be trainable (trainable now: {', '.join(trainable) or 'nothing'}). Build it, compile, and "
-              "run the range test again.")
-    blew_up = range_test.rates[-1]
-    if chosen_lr >= blew_up / 3:
-        _fail(f"{chosen_lr:.3g} is too close to where the loss blew up ({blew_up:.3g}): any noise in the "
-              "gradients will tip it over. Pick a rate on the falling part of the curve, well below the blow-up.")
-    copy = _compiled_copy(model, chosen_lr)
-    start = float(copy.evaluate(val_data, verbose=0))
-    history = copy.fit(train_data, validation_data=val_data, epochs=epochs, shuffle=False, verbose=0)
-    val_loss = history.history["val_loss"][-1]
-    if not all(math.isfinite(v) for v in history.history["loss"] + [val_loss]):
-        _fail(f"Training at {chosen_lr:.3g} produced a NaN or infinite loss: pick a lower rate from the curve.")
-    if not val_loss < start / 2:
-        _fail(f"At {chosen_lr:.3g} the validation loss only went from {start:.3f} to {val_loss:.3f} in {epochs} epochs: "
-              "too slow (a good rate at least halves it). Pick a rate where the range test's loss is falling "
-              "steeply, not where it is still flat.")
-    print(f"{chosen_lr:.3g} is in the working range (the loss blew up at {blew_up:.3g}); trained at it for "
-          f"{epochs} epochs, the validation loss went from {start:.3f} to {val_loss:.3f}.")
-    return val_loss

@@ -11,9 +11,10 @@ import time
 import keras
 import numpy as np
 
-from . import _compat, data, environment, model as models, speed
-from .speed import predict  # noqa: F401  (recipes.predict, as the tests and lessons call it)
-from .trainability import add_lora, unfreeze_all_but_batchnorm, unfreeze_last  # noqa: F401  (recipes.unfreeze_last, as lessons say)
+from . import data, environment, model as models
+from .internals import compat, speed
+from .internals.speed import predict  # noqa: F401  (recipes.predict, as the tests and lessons call it)
+from .trainability import add_lora, unfreeze_all_but_batchnorm
 
 # The target's training set has 10 x labels_per_class images, so batches of 10 are all full:
 # a smaller last batch would make TensorFlow trace the training step a second time.
@@ -59,7 +60,7 @@ def forget_resumed_epoch(model: keras.Model) -> None:
     """Undo a leftover of ``keras.callbacks.BackupAndRestore``: it leaves the epoch it resumed
     from in ``model._initial_epoch``, and Keras 3.15 starts every later ``fit`` of that model
     there, whatever ``initial_epoch`` says (measured in lesson 7). Call it before such a fit."""
-    _compat.clear_resumed_epoch(model)
+    compat.clear_resumed_epoch(model)
 
 
 def fit(model: keras.Model, task: data.TargetTask, epochs: int, validate: bool = True,
@@ -92,7 +93,7 @@ def features(base: keras.Model, split: data.Split) -> data.Split:
 
 
 # --- the recipes ---------------------------------------------------------------------------
-# Each recipe trains with a fresh Adam, on a *reused* compiled model (finetune_course/speed.py
+# Each recipe trains with a fresh Adam, on a *reused* compiled model (finetune_course/internals/speed.py
 # says what it caches and why the results are bit-identical to recompiling).
 
 def fit_head(classifier: keras.Model, task: data.TargetTask, epochs: int, learning_rate: float,
@@ -162,7 +163,7 @@ def fine_tuned_copy(classifier: keras.Model, task: data.TargetTask, epochs: int,
                     ) -> tuple[keras.Model, keras.callbacks.History]:
     """A copy of ``classifier`` fine-tuned as :func:`fine_tune` does (the base unfrozen with
     BatchNorm kept frozen, a fresh Adam at ``learning_rate``), or with only the base's last
-    ``unfrozen_layers`` layers unfrozen (:func:`unfreeze_last`). ``classifier`` itself is untouched.
+    ``unfrozen_layers`` layers unfrozen (:func:`trainability.unfreeze_last`). ``classifier`` itself is untouched.
     For comparing settings from one head-trained model. ``initial_epoch`` and ``shuffle`` are
     passed to :func:`fit` (``epochs`` epochs are trained, numbered from ``initial_epoch``)."""
     models.get_base(classifier)  # a clear error if there is no base

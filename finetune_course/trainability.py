@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from . import _compat
+from .internals import compat
 from .model import get_base
 
 
@@ -92,7 +92,7 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
 
     Keras builds the train step lazily: the first ``fit`` after ``compile`` traces it, the
     trace reads ``model.trainable_weights`` once, and the optimizer is built on that same list
-    (read with :func:`finetune_course._compat.optimizer_variables`). Later fits reuse
+    (read with :func:`finetune_course.internals.compat.optimizer_variables`). Later fits reuse
     the trace; ``compile`` throws it away (``model.train_function`` is None right after it).
     So once the train function exists and the optimizer is built, the optimizer's list is what
     ``fit`` updates, whatever the flags say now. Returns::
@@ -111,7 +111,7 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
     Keras asks for a new optimizer instance for a new set of variables.
 
     Raises ``TypeError`` for anything but a Keras model, ``ValueError`` for a model that was
-    never compiled, and ``_compat.KerasInternalsChanged`` (a ``RuntimeError``) if this Keras
+    never compiled, and ``internals.compat.KerasInternalsChanged`` (a ``RuntimeError``) if this Keras
     version's optimizer no longer says which variables it was built on.
     """
     if not isinstance(model, keras.Model):
@@ -123,7 +123,7 @@ def trainability_changed_since_compile(model: keras.Model) -> dict[str, list[str
     changes = {"unfrozen_not_training": [], "frozen_still_training": []}
     if getattr(model, "train_function", None) is None or not optimizer.built:
         return changes
-    tracked = {id(v): v for v in _compat.optimizer_variables(optimizer)}
+    tracked = {id(v): v for v in compat.optimizer_variables(optimizer)}
     current = {id(v): v for v in model.trainable_weights}
     changes["unfrozen_not_training"] = [v.path for key, v in current.items() if key not in tracked]
     if not model.run_eagerly:
@@ -188,7 +188,7 @@ def backward_pass_work(model: keras.Model) -> dict[str, int]:
     ``{"conv_gradients": ..., "multiply_adds": ...}``, the number of convolution gradient ops
     (with respect to a layer's input or its kernel) and their multiply-adds.
 
-    The gradient of the summed outputs is traced with ``tf.function`` (about 0.3 s) and the graph
+    The gradient of the summed outputs is traced with ``tf.function`` and the graph
     is walked back from the gradients, counting only the ops they depend on: the ones TensorFlow
     runs. Nothing below the lowest trainable layer is among them, since no weight's gradient
     needs it. Counting work, unlike timing steps, gives the same answer on a busy machine.
@@ -235,18 +235,18 @@ def backward_pass_work(model: keras.Model) -> dict[str, int]:
 def optimizer_variables(model: keras.Model) -> list:
     """The variables ``model``'s optimizer was built on: once ``fit`` has run, what the compiled
     train step updates, whatever the ``trainable`` flags say now. Empty before the first ``fit``.
-    Keras has no public way to ask; this reads the optimizer's private list (``_compat``)."""
+    Keras has no public way to ask; this reads the optimizer's private list (``internals.compat``)."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"Expected a Keras model, got {type(model).__name__}.")
     if getattr(model, "optimizer", None) is None:
         raise ValueError(f"Model {model.name!r} has no optimizer: call model.compile(...) first.")
-    return _compat.optimizer_variables(model.optimizer)
+    return compat.optimizer_variables(model.optimizer)
 
 
 def unreachable_trainable_warning() -> tuple[str, str] | None:
     """The two source lines of Keras 3.15's warning for a changed ``trainable``: a ``raise`` and
     the warning's call right after it, so it never runs. None where Keras has no such warning."""
-    return _compat.unreachable_trainable_warning()
+    return compat.unreachable_trainable_warning()
 
 
 # --- unfreezing, BatchNorm kept frozen (lessons 3 and 4) ------------------------------------

@@ -8,6 +8,7 @@ maintainer checks that, e.g. before a release or after changing a recipe::
 
     python scripts/check_claims.py --seeds 11 12 13 14 15 16 17 18 19 20
     python scripts/check_claims.py --seeds 11 12 --markdown notebooks/03_fine_tuning_lower_lr.ipynb
+    python scripts/check_claims.py --seeds 11 12 --markdown --output docs/claims.md NOTEBOOK...   # the generated page
 
 Each notebook (by default every ``notebooks/*.ipynb`` then every ``solutions/*.ipynb``, sorted,
 or the paths given) is executed once per seed in a fresh kernel set up exactly as
@@ -17,11 +18,12 @@ kernel's environment: the course's seeding helper ``finetune_course.course_seed(
 are not compared and the notebook is not written back; a run is ``ok`` when every cell runs
 (cells tagged ``raises-exception`` may raise, as in ``refresh_outputs.py``).
 
-A line is printed as each run finishes (a full run takes about an hour), then a table (rows:
+A line is printed as each run finishes (every notebook on many seeds is a long run), then a table (rows:
 notebooks, columns: seeds, ``ok`` or ``FAIL``, and each notebook's total wall time), then for each
 failure the notebook, seed, cell index, the failing source line (for an ``AssertionError`` the
 ``assert`` line) and the exception's one-line message. ``--markdown`` prints the table as
-Markdown too, for closing notes.
+Markdown too, for closing notes; with ``--output PAGE`` it also writes it, with the failures and
+how and when it was generated, as a page (``docs/claims.md``, linked from MAINTAINING.md).
 
 Exits 0 if every run is ok, 1 if any failed, 2 on bad arguments.
 """
@@ -40,7 +42,7 @@ import nbformat
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchmark import format_table  # noqa: E402
+from benchmark import format_table, write_page  # noqa: E402
 from refresh_outputs import (CELL_TIMEOUT_S, KERNEL_ENV, SEED_VARIABLE, default_notebooks, display_name,  # noqa: E402
                              make_client)
 
@@ -191,6 +193,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"time limit per cell in seconds (default: {CELL_TIMEOUT_S})")
     parser.add_argument("--markdown", action="store_true",
                         help="print the table as Markdown as well")
+    parser.add_argument("--output", type=Path, metavar="PAGE",
+                        help="with --markdown, also write the table and failures as a generated page")
     args = parser.parse_args(argv)
 
     # "--seeds 11 12 nb.ipynb": argparse hands the notebook to --seeds; move it back.
@@ -207,6 +211,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if duplicates:
         parser.error(f"argument --seeds: seed given more than once: {' '.join(map(str, duplicates))}")
 
+    if args.output and not args.markdown:
+        parser.error("--output writes the Markdown table: add --markdown")
     if args.timeout < 1:
         parser.error(f"argument --timeout: must be a positive number of seconds, got {args.timeout}")
 
@@ -248,6 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     if failed:
         print("\nfailures:")
         print(failure_report(names, args.seeds, results))
+    if args.output:
+        body = (format_table(rows, markdown=True, headers=headers)
+                + f"\n\n{total - failed} of {total} runs ok."
+                + (f"\n\nFailures:\n\n```\n{failure_report(names, args.seeds, results)}\n```" if failed else ""))
+        write_page(args.output, "Claims check", ["scripts/check_claims.py", *(argv if argv is not None else sys.argv[1:])],
+                   f"{len(names)} notebook(s) ({', '.join(names)}), each run once per seed "
+                   f"({', '.join(map(str, args.seeds))}) with {SEED_VARIABLE} set; a run is ok when every cell, "
+                   "with its assertions, runs. Notebooks and seeds not listed here were not run for this page.",
+                   body)
     sys.stdout.flush()
     return 1 if failed else 0
 

@@ -7,7 +7,7 @@ test set of the UCI "Optical Recognition of Handwritten Digits" data (E. Alpaydi
 C. Kaynak, 1998; CC BY 4.0), 8x8 images of integer ink counts 0-16 and their labels,
 stored as uint8 (45 KB, compressed). The course ships its own copy so that it needs no
 scikit-learn: with scikit-learn installed, ``import keras`` also imports it (for Keras'
-scikit-learn wrappers), which costs about 2 s in every notebook.
+scikit-learn wrappers), which slows every notebook's start.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Reproduce the course's pretrained base: ``finetune_course/assets/source_model.keras``.
 
-    python scripts/pretrain_base.py                 # the shipped file (about 5 minutes on 2 CPU cores)
+    python scripts/pretrain_base.py                 # the shipped file (minutes on a CPU)
     python scripts/pretrain_base.py --quick --out /tmp/base.keras   # a small run, as the tests do
 
 The base is trained from scratch on generated printed characters (the source task,
@@ -17,7 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from finetune_course import data, model, pretrain
+    from finetune_course import data, model
+    from finetune_course.internals import pretrain
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=40_000, help="generated source images")

@@ -1,6 +1,6 @@
-"""Seal the review quiz's key into finetune_course/quiz.py and write its question cells.
+"""Seal the review quiz's key into finetune_course/grading/quiz.py and write its question cells.
 
-The questions' text and choices live in ``quiz.QUESTIONS`` (finetune_course/quiz.py); the right
+The questions' text and choices live in ``quiz.QUESTIONS`` (finetune_course/grading/quiz.py); the right
 letters and the explanations in the clear live in tests/quiz_key.py, outside the package. This
 script rewrites each question's ``answer_digest`` and ``sealed_why`` in quiz.py from the key, and
 rewrites the question cells of solutions/10_review_quiz.ipynb (a heading, ``quiz.show``, the
@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-QUIZ_PY = ROOT / "finetune_course" / "quiz.py"
+QUIZ_PY = ROOT / "finetune_course" / "grading" / "quiz.py"
 NOTEBOOK = ROOT / "solutions" / "10_review_quiz.ipynb"
 START, END = "QUESTIONS: dict[str, Question] = {", "\n}\n"
 
@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
     key = _key()
     missing = set(quiz.QUESTIONS) ^ set(key.ANSWERS) | set(quiz.QUESTIONS) ^ set(key.WHY)
     if missing:

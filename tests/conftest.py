@@ -1,13 +1,13 @@
-"""What the test files share: the repository's paths, a quiet TensorFlow, matplotlib without a
-screen, and the ``slow`` marker.
+"""What the test files share at run time: a quiet TensorFlow, matplotlib without a screen, and the
+fixtures below. Paths (``ROOT``, ``SCRIPTS``) and small helpers are in tests/support.py.
 
 ``python -m pytest`` (README's test command, and CI) runs everything. ``python -m pytest -m "not slow"``
-is the maintainer's fast loop: it skips the notebook runs (nbval), the exercise runs, the
-maintainer scripts' end-to-end runs and the JupyterLab start, each of which takes from several
-seconds to minutes.
+is the maintainer's fast loop (MAINTAINING.md). A test that takes seconds or more carries the
+``slow`` marker: ``@pytest.mark.slow`` on the test, or ``pytestmark = pytest.mark.slow`` where a
+whole file is (notebook runs, exercise runs, the scripts end to end, JupyterLab); nbval's notebook
+items get it from the root conftest.py.
 """
 import os
-import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # before TensorFlow loads
 
@@ -15,11 +15,6 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")   # no screen
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-SOLUTIONS = ROOT / "solutions"
-EXERCISES = ROOT / "exercises"
-SCRIPTS = ROOT / "scripts"
 
 
 # --- fixtures the unit-test files share -------------------------------------------------------

@@ -1,13 +1,13 @@
 """The review quiz's answer key and explanations in the clear, for maintainers: not part of the
-installed package, so a learner's kernel cannot read it. tests/test_checks_5_8.py asserts that
-finetune_course/quiz.py holds exactly these, sealed (quiz.seal).
+installed package, so a learner's kernel cannot read it. tests/test_quiz.py asserts that
+finetune_course/grading/quiz.py holds exactly these, sealed (quiz.seal).
 
 Every explanation says what a lesson of the course measured (or what Keras does, where a lesson
 ran it), and no more.
 
 To add a question (e.g. lesson 8b's): append its text and choices to ``quiz.QUESTIONS`` (digest
 and sealed text may be ""), its letter to ``ANSWERS`` and one explanation per choice to ``WHY``
-here, then run ``python scripts/seal_quiz.py`` (it seals the key into quiz.py and writes the
+here, then run ``python scripts/seal_quiz.py`` (it seals the key into grading/quiz.py and writes the
 question's cells into solutions/10_review_quiz.ipynb), ``python scripts/refresh_outputs.py
 solutions/10_review_quiz.ipynb`` and ``python scripts/make_exercises.py``. Keep the letters
 spread: tests/test_quiz.py fails when always answering one letter, or the longest or the

@@ -1,13 +1,17 @@
-"""Constants and small helpers the unit-test files share (fixtures live in tests/conftest.py)."""
+"""Constants and small helpers the test files share (fixtures live in tests/conftest.py); ROOT,
+the repository, is defined here only."""
 import hashlib
 import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
 
 import finetune_course as fc
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parent.parent   # the repository
+SCRIPTS = ROOT / "scripts"
 ASSETS = pathlib.Path(fc.__file__).resolve().parent / "assets"
 N_DIGITS = 1797
 HEAD_PARAMS = 64 * 10 + 10
@@ -33,3 +37,10 @@ def _toy_two_layer():
     fc.set_seeds(0)
     return keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, name="pretrained"),
                              keras.layers.Dense(1, name="head")])
+
+
+def nbgrader_validate(path: pathlib.Path, *options: str) -> str:
+    """What real nbgrader's `validate` prints for the notebook at ``path``."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", *options, str(path)],
+                          cwd=path.parent, capture_output=True, text=True, timeout=600)
+    return done.stdout + done.stderr

@@ -8,7 +8,8 @@ import keras
 import numpy as np
 import pytest
 
-from finetune_course import capstone, data, images, pretrain
+from finetune_course import capstone, data, images
+from finetune_course.internals import pretrain
 
 from support import ROOT, ASSETS
 

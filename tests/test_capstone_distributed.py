@@ -14,12 +14,12 @@ real mistake fails them by far: with the global batch not scaled by the replicas
 """
 import json
 import os
-import pathlib
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from support import ROOT
 
 pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
 
@@ -64,7 +64,7 @@ SCRIPT = textwrap.dedent("""
 def results():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300, env=env,
-                          cwd=pathlib.Path(__file__).resolve().parents[1])
+                          cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     line = [line for line in done.stdout.splitlines() if line.startswith("RESULT")][-1]
     return json.loads(line[len("RESULT"):])

@@ -4,15 +4,14 @@ import importlib.util
 import shutil
 import sys
 import types
-from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
+from support import ROOT
 
 pytest.importorskip("tomllib", reason="scripts/colab.py reads pyproject.toml with tomllib (Python 3.11+)")
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "colab.py"
 _spec = importlib.util.spec_from_file_location("colab", SCRIPT)
 colab = importlib.util.module_from_spec(_spec)

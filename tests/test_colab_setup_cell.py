@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow   # a git repository, a venv and a pip install: skipped by -m "not slow"
+from support import ROOT, SCRIPTS
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(SCRIPTS))
 import colab  # noqa: E402
+
+pytestmark = pytest.mark.slow   # a git repository, a venv and a pip install: skipped by -m "not slow"
 
 
 @pytest.fixture(scope="module")

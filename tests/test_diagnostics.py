@@ -18,12 +18,12 @@ def test_relative_weight_change_is_norm_of_change_over_norm():
 
 def test_unfreeze_last_unfreezes_the_last_layers_but_not_batchnorm():
     base = fc.load_pretrained_base()
-    recipes.unfreeze_last(base, 7)
+    fc.unfreeze_last(base, 7)
     trainable = [layer.name for layer in base.layers if layer.trainable and layer.weights]
     assert trainable == ["block3_conv1", "block3_conv2"]
     for bad in (0, 23, -1, 2.5, True):
         with pytest.raises(ValueError, match="n must be an integer from 1 to 22"):
-            recipes.unfreeze_last(base, bad)
+            fc.unfreeze_last(base, bad)
 
 
 def test_epoch_timer_records_one_time_per_epoch():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
+from support import ROOT, SCRIPTS
 
 
 def test_set_seeds_reproduces_draws():
@@ -91,7 +92,7 @@ def test_course_seed_rejects_bad_offsets(monkeypatch, offset):
 def test_maintainer_scripts_name_the_same_seed_variable():
     """refresh_outputs.py (and check_claims.py through it) name the variable without importing Keras."""
     spec = importlib.util.spec_from_file_location(
-        "refresh_outputs", pathlib.Path(__file__).resolve().parents[1] / "scripts" / "refresh_outputs.py")
+        "refresh_outputs", SCRIPTS / "refresh_outputs.py")
     sys.path.insert(0, str(pathlib.Path(spec.origin).parent))
     try:
         refresh_outputs = importlib.util.module_from_spec(spec)
@@ -106,7 +107,7 @@ def test_every_notebook_takes_its_seeds_from_course_seed():
     import json
     import re
 
-    root = pathlib.Path(__file__).resolve().parents[1]
+    root = ROOT
     literal = re.compile(r"(set_seeds|seed_model_and_shuffle)\(\d|seed=\d|default_rng\(\d|SEEDS? = \(?\d")
     offenders = []
     for path in sorted([*root.glob("notebooks/*.ipynb"), *root.glob("solutions/*.ipynb")]):

@@ -17,8 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from support import ROOT, SCRIPTS
+
+sys.path.insert(0, str(SCRIPTS))
 import make_exercises  # noqa: E402
 import refresh_outputs  # noqa: E402
 

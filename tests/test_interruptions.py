@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import checks, data, recipes
+from finetune_course import data, recipes
+from finetune_course.grading import checks
+from finetune_course.grading.guards import ExerciseCheckError
 
 from support import _history
 
@@ -88,18 +90,18 @@ def test_check_early_stopping_names_the_fix(capsys):
         return callback
 
     history = _history(loss=[1.0, 0.5, 0.2], val_loss=[measured + 0.1, measured, measured + 0.2])
-    with pytest.raises(checks.ExerciseCheckError, match="still None"):
+    with pytest.raises(ExerciseCheckError, match="still None"):
         checks.check_early_stopping(toy, history, None, task.val)
-    with pytest.raises(checks.ExerciseCheckError, match='monitor="val_loss"'):
+    with pytest.raises(ExerciseCheckError, match='monitor="val_loss"'):
         checks.check_early_stopping(toy, history, stopping(monitor="loss"), task.val)
-    with pytest.raises(checks.ExerciseCheckError, match="saw no epoch"):
+    with pytest.raises(ExerciseCheckError, match="saw no epoch"):
         checks.check_early_stopping(toy, history, stopping(used=False), task.val)
-    with pytest.raises(checks.ExerciseCheckError, match="restore_best_weights"):
+    with pytest.raises(ExerciseCheckError, match="restore_best_weights"):
         checks.check_early_stopping(toy, history, stopping(restore=False), task.val)
-    with pytest.raises(checks.ExerciseCheckError, match="no `val_loss`"):
+    with pytest.raises(ExerciseCheckError, match="no `val_loss`"):
         checks.check_early_stopping(toy, _history(loss=[1.0]), stopping(), task.val)
     other_run = _history(loss=[1.0, 0.5], val_loss=[measured + 0.3, measured + 0.1])
-    with pytest.raises(checks.ExerciseCheckError, match="same fine-tuning run"):
+    with pytest.raises(ExerciseCheckError, match="same fine-tuning run"):
         checks.check_early_stopping(toy, other_run, stopping(), task.val)
     assert checks.check_early_stopping(toy, history, stopping(), task.val) == pytest.approx(measured)
     assert "(epoch 1, " in capsys.readouterr().out   # Keras's epoch number, counted from 0

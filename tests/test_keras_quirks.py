@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from finetune_course import _compat
+from finetune_course.internals import compat
 
 VERSION = tuple(int(part) for part in keras.__version__.split(".")[:2])
 
@@ -21,7 +21,7 @@ def _fixed(lesson, what):
 def test_lesson_2_the_recompile_warning_never_runs():
     """Keras 3.15 has a warning for a changed `trainable`, called right after a `raise`; 3.13 and
     3.14 have none. Either way, unfreezing without recompiling gives no warning."""
-    lines = _compat.unreachable_trainable_warning()
+    lines = compat.unreachable_trainable_warning()
     if VERSION >= (3, 15):
         assert lines is not None, _fixed(2, "the warning for a changed `trainable` moved or was removed")
         assert lines[0] == "raise ValueError(msg)" and "_warn_if_trainable_state_changed()" in lines[1], \

@@ -1,13 +1,13 @@
 """Tests for scripts/make_exercises.py (nbgrader-style exercise generation)."""
 
 import importlib.util
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from support import SCRIPTS
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_exercises.py"
+SCRIPT = SCRIPTS / "make_exercises.py"
 _spec = importlib.util.spec_from_file_location("make_exercises", SCRIPT)
 make_exercises = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_exercises)

@@ -1,8 +1,9 @@
 """scripts/measure_claims.py: the table of lesson 3's sweep counts what it says it counts."""
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from support import SCRIPTS
+
+sys.path.insert(0, str(SCRIPTS))
 import measure_claims  # noqa: E402
 
 

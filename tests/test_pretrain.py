@@ -39,7 +39,7 @@ def test_pretrain_script_full_run_keeps_shipped_assets(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("pretrain_base", ROOT / "scripts" / "pretrain_base.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    from finetune_course import pretrain
+    from finetune_course.internals import pretrain
 
     calls = []
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import checks, project
+from finetune_course import images
+from finetune_course.grading import project
+from finetune_course.grading.guards import ExerciseCheckError
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +15,7 @@ def task():
 
 
 def test_write_digit_folders_round_trips_through_image_dataset_from_directory(tmp_path, task):
-    folders = project.write_digit_folders(tmp_path / "digits", task)
+    folders = images.write_task_folders(tmp_path / "digits", task)
     assert sorted(folders) == ["test", "train", "val"]
     assert sorted(p.name for p in folders["train"].iterdir()) == list(fc.TARGET_CLASSES)
     train = keras.utils.image_dataset_from_directory(folders["train"], color_mode="grayscale", image_size=(16, 16),
@@ -30,24 +32,24 @@ def test_write_digit_folders_never_touches_an_existing_folder(tmp_path, task):
     mine.mkdir()
     (mine / "keep.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not an empty folder"):
-        project.write_digit_folders(mine, task)
+        images.write_task_folders(mine, task)
     assert (mine / "keep.txt").read_text() == "mine" and len(list(mine.iterdir())) == 1
 
 
 def test_check_project_names_what_is_missing_first():
-    with pytest.raises(checks.ExerciseCheckError, match="`model` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`model` is still None"):
         project.check_project(None, None, None, None, None, {}, None, None)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")
     phase1 = model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
-    with pytest.raises(checks.ExerciseCheckError, match="`phase1` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`phase1` is still None"):
         project.check_project(model, None, None, None, None, {}, None, None)
     history = model.fit(np.ones((4, 3)), np.ones((4, 2)), initial_epoch=1, epochs=2, verbose=0)
-    with pytest.raises(checks.ExerciseCheckError, match="the same History"):
+    with pytest.raises(ExerciseCheckError, match="the same History"):
         project.check_project(model, history, history, None, None, {}, None, None)
-    with pytest.raises(checks.ExerciseCheckError, match="`early_stopping` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`early_stopping` is still None"):
         project.check_project(model, phase1, history, None, None, {}, None, None)
-    with pytest.raises(checks.ExerciseCheckError, match="`test_accuracy` is still None"):
+    with pytest.raises(ExerciseCheckError, match="`test_accuracy` is still None"):
         project.check_project(model, phase1, history, keras.callbacks.EarlyStopping(), None, {}, None, None)
 
 

@@ -1,17 +1,18 @@
 """Tests of the review quiz (quiz.py)."""
-import pathlib
 import sys
 
 import keras
 import pytest
 
-from finetune_course import checks
+from finetune_course.grading import quiz
+from finetune_course.grading.guards import ExerciseCheckError
+from support import ROOT, SCRIPTS
 
 
 def test_quiz_questions_are_complete_and_checked():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    sys.path.insert(0, str(ROOT / "tests"))
     import quiz_key   # the key in the clear: maintainers only, not in the package
 
     assert set(quiz_key.ANSWERS) == set(quiz.QUESTIONS) == set(quiz_key.WHY)
@@ -21,25 +22,25 @@ def test_quiz_questions_are_complete_and_checked():
         assert not hasattr(question, "answer")   # the key is not readable from the kernel
         assert quiz.check(qid, answer.lower()) is True
         for wrong in set(question.choices) - {answer}:
-            with pytest.raises(checks.ExerciseCheckError, match=f"Not {wrong}"):
+            with pytest.raises(ExerciseCheckError, match=f"Not {wrong}"):
                 quiz.check(qid, wrong)
     with pytest.raises(ValueError, match="Unknown question 'nope'.*why_lower_lr"):
         quiz.check("nope", "A")
     for malformed in (3, "AB", "", "Z"):
-        with pytest.raises(checks.ExerciseCheckError, match="not one of the choices"):
+        with pytest.raises(ExerciseCheckError, match="not one of the choices"):
             quiz.check("recompile", malformed)
-    with pytest.raises(checks.ExerciseCheckError, match="still None"):
+    with pytest.raises(ExerciseCheckError, match="still None"):
         quiz.check("recompile", None)
 
 
 def _key():
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    sys.path.insert(0, str(ROOT / "tests"))
     import quiz_key
     return quiz_key
 
 
 def test_quiz_staircase_answer_is_what_keras_computes():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
@@ -54,7 +55,7 @@ def test_quiz_staircase_answer_is_what_keras_computes():
 
 
 def test_quiz_typeerror_answer_is_what_keras_does():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     schedule = keras.optimizers.schedules.ExponentialDecay(0.001, decay_steps=1000, decay_rate=0.96, staircase=True)
@@ -78,7 +79,7 @@ def _strategy_scores(questions, answers):
 
 
 def test_no_answer_free_strategy_passes_the_quiz():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     quiz_key = _key()
     chance = sum(1 / len(q.choices) for q in quiz.QUESTIONS.values())
@@ -90,7 +91,7 @@ def test_no_answer_free_strategy_passes_the_quiz():
 
 
 def test_the_strategy_test_catches_a_quiz_that_can_be_passed_without_reading():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     giveaway = {f"q{i}": quiz.Question("?", {"A": "no", "B": "the right one, explained at length", "C": "no",
                                               "D": "nope"}, "", "") for i in range(10)}
@@ -99,14 +100,43 @@ def test_the_strategy_test_catches_a_quiz_that_can_be_passed_without_reading():
 
 
 def test_each_lesson_is_asked_at_least_once():
-    from finetune_course import quiz
+    from finetune_course.grading import quiz
 
     asked = {q.lesson for q in quiz.QUESTIONS.values()}
     assert {"1", "2", "3", "4", "5", "6", "6b", "7", "8", "9"} <= asked
 
 
 def test_quiz_is_sealed_and_its_notebook_is_up_to_date():
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "scripts"))
+    sys.path.insert(0, str(SCRIPTS))
     import seal_quiz
 
     assert seal_quiz.main(["--check"]) == 0, "run `python scripts/seal_quiz.py`"
+
+
+# --- the key is sealed ------------------------------------------------------------------------
+
+def test_quiz_key_is_sealed_and_matches_the_maintainers_key():
+    quiz_key = _key()
+    for qid, question in quiz.QUESTIONS.items():
+        answer = quiz_key.ANSWERS[qid]
+        assert quiz.seal(qid, answer, quiz_key.WHY[qid]) == (question.answer_digest, question.sealed_why), qid
+        assert not hasattr(question, "answer")
+        # the digest names exactly one choice, the key's, and a wrong letter's digest differs
+        assert [c for c in question.choices if quiz._digest(qid, c) == question.answer_digest] == [answer], qid
+        # the explanations open with the right letter only: with another letter they are noise
+        for wrong in set(question.choices) - {answer}:
+            with pytest.raises(ValueError):   # not valid JSON (UnicodeDecodeError is a ValueError)
+                quiz._unseal(qid, wrong, question.sealed_why)
+        flat = repr(question)
+        assert quiz_key.WHY[qid][answer] not in flat   # the right explanation is not readable either
+
+
+def test_quiz_questions_keep_the_seed_quiz_points():
+    assert "TypeError" in " ".join(quiz.QUESTIONS["learning_rate_call"].choices.values())
+    assert "0.000884736" in " ".join(quiz.QUESTIONS["staircase_values"].choices.values())
+    assert "Adam" in quiz.QUESTIONS["nan_few_batches"].text
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=76, decay_rate=0.5, staircase=True)
+    with pytest.raises(TypeError):
+        keras.optimizers.Adam(learning_rate=schedule).learning_rate(1000)
+
+

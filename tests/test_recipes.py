@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import model, recipes, speed
+from finetune_course import model, recipes
+from finetune_course.internals import speed
 
 from support import _bn_layers
 
@@ -17,7 +18,7 @@ def test_source_accuracy_of_shipped_base():
 def test_freeze_all_but_batchnorm():
     base = fc.load_pretrained_base()
     base.trainable = False
-    assert recipes.unfreeze_all_but_batchnorm(base) is base
+    assert fc.unfreeze_all_but_batchnorm(base) is base
     frozen = {layer.name for layer in base.layers if not layer.trainable}
     assert frozen == {layer.name for layer in _bn_layers(base)}
     assert base.trainable
@@ -70,7 +71,7 @@ def test_fit_head_on_features_matches_fitting_the_whole_frozen_model(task):
 
 def test_copy_classifier_copies_weights_and_trainable_flags(trained_head):
     original = trained_head["classifier"]
-    recipes.unfreeze_all_but_batchnorm(fc.get_base(original))
+    fc.unfreeze_all_but_batchnorm(fc.get_base(original))
     try:
         copy = fc.copy_classifier(original)
         assert copy is not original and fc.get_base(copy) is not fc.get_base(original)
@@ -103,7 +104,7 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
                                               validate=False)
     assert fc.max_weight_change(before, original) == 0.0
     fresh = fc.copy_classifier(original)
-    recipes.unfreeze_all_but_batchnorm(fc.get_base(fresh))
+    fc.unfreeze_all_but_batchnorm(fc.get_base(fresh))
     model.compile_classifier(fresh, 1e-3)
     fresh_history = recipes.fit(fresh, task, 2, validate=False, seed=7)   # the recipe's shuffle
     assert history.history["loss"] == fresh_history.history["loss"]
@@ -115,7 +116,7 @@ def test_fine_tuned_copy_matches_a_freshly_compiled_fine_tune(trained_head, task
 def test_recipe_models_trace_their_train_step_once_and_fit_the_same():
     """The recipes' compiled models have their optimizer and metrics built before the first fit.
     Otherwise Keras 3 on TensorFlow creates those variables inside the first trace of the train step
-    and TensorFlow traces it a second time (about 1-1.7 s for the whole network). Either way, fit
+    and TensorFlow traces it a second time, which costs as much as the first. Either way, fit
     must compute and report the same."""
     x = np.random.default_rng(0).normal(size=(40, 3)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
@@ -144,7 +145,7 @@ def test_backward_pass_work_counts_what_the_gradients_need():
     work = {}
     for n in (7, 21):
         base = fc.load_pretrained_base()
-        recipes.unfreeze_last(base, n)
+        fc.unfreeze_last(base, n)
         work[n] = fc.backward_pass_work(base)
     assert work[7]["conv_gradients"] < work[21]["conv_gradients"]       # block 3 only: 2 convs, 1 input gradient
     assert work[7]["multiply_adds"] < work[21]["multiply_adds"] / 2   # the big early maps are skipped

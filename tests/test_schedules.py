@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import checks
+from finetune_course.grading import checks
+from finetune_course.grading.guards import ExerciseCheckError
 
 
 # Keras's own model saving trips this NumPy 2 warning (keras/src/backend/tensorflow/core.py).
@@ -51,7 +52,7 @@ def _halving(steps_per_epoch, staircase=True):
     ((38, _halving(38), None), "`lr_epoch_5` is still None"),
 ])
 def test_check_schedule_names_the_fix(answer, phrase):
-    with pytest.raises(checks.ExerciseCheckError, match=phrase.replace("(", r"\(")):
+    with pytest.raises(ExerciseCheckError, match=phrase.replace("(", r"\(")):
         checks.check_schedule(*answer, train_images=1200, batch_size=32)
 
 

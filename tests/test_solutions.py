@@ -1,17 +1,19 @@
-"""Every exercise makes the learner write the lesson's Keras: no course helper inside any
-``### BEGIN SOLUTION`` region of any solution (set-up cells may use helpers to reach the starting
-point), and the exercises that teach a training recipe have their `compile(` and `.fit(` there."""
+"""The solutions (solutions/), read without a kernel: every exercise makes the learner write the
+lesson's Keras, so no course helper sits inside any ``### BEGIN SOLUTION`` region (set-up cells may
+use helpers to reach the starting point), and the exercises that teach a training recipe have
+their `compile(` and `.fit(` there. (nbval runs the solutions; tests/test_solutions_nbgrader.py
+validates them with nbgrader.)"""
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT
+
 REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HELPERS = re.compile(r"(?<![\w.])(fc|finetune_course|recipes|checks|diagnostics|discriminative|lr_finder|project|quiz|plots|"
                      r"schedules|interruptions|capstone|images|trainability)\.")
-TRAINING_RECIPES = ["02_recompile_gotcha", "03_fine_tuning_lower_lr", "04_selective_unfreezing",
+TRAINING_RECIPES = ["01_frozen_feature_extraction", "02_recompile_gotcha", "03_fine_tuning_lower_lr", "04_selective_unfreezing",
                     "07_monitoring_early_stopping", "11_project_whole_recipe"]
 SOLUTIONS = sorted(path.stem for path in (ROOT / "solutions").glob("*.ipynb"))
 

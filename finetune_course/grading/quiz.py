@@ -19,7 +19,7 @@ import hashlib
 import json
 from typing import NamedTuple
 
-from .checks import ExerciseCheckError
+from .guards import ExerciseCheckError
 
 _SALT = "finetune-course quiz v1"
 

@@ -1,13 +1,11 @@
 """Real nbgrader: every generated exercise, untouched, fails its checks (`nbgrader validate --invert`)."""
-from pathlib import Path
-
 import pytest
 
-from test_nbgrader_solutions import nbgrader_validate
+from support import ROOT, nbgrader_validate
 
 pytestmark = pytest.mark.slow   # executes every exercise: skipped by -m "not slow"
 
-EXERCISES = sorted((Path(__file__).resolve().parents[1] / "exercises").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 
 
 @pytest.mark.parametrize("path", EXERCISES, ids=lambda path: path.stem)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import finetune_course as fc
-from finetune_course import model, recipes, speed
+from finetune_course import model, recipes
+from finetune_course.internals import speed
 
 
 

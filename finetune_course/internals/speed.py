@@ -1,16 +1,15 @@
 """The course's speed machinery: what it caches, and why the results stay the same.
 
-On a laptop CPU, tracing a Keras model's training step costs about a second for the head alone and
-4-6 s for the whole network, several times the training itself on a few hundred images; an eager
-evaluation of a model costs twice a traced one. The lessons train and evaluate dozens of models of
-a few architectures, so this module keeps
+On a CPU, tracing a Keras model's training step costs more than the training itself on a few
+hundred images, and an eager evaluation of a model costs more than a traced one. The lessons train
+and evaluate dozens of models of a few architectures, so this module keeps
 
 * one **compiled model per recipe** (:func:`compiled_model`): the recipes load their starting
   weights into it and reset its optimizer to its initial state (learning rate included), which is
   exactly what a freshly compiled model starts from (``tests/test_recipes.py`` checks the results
   are bit-identical to recompiling);
 * one **traced twin per architecture** for inference (:func:`predict`): each call loads the
-  model's weights into it (``tests/test_speed_helpers.py`` checks it never mixes models up).
+  model's weights into it (``tests/test_speed.py`` checks it never mixes models up).
 
 Nothing here is a step a lesson teaches: the lessons write the Keras, and the recipes repeat it.
 """
@@ -23,8 +22,8 @@ import re
 import keras
 import numpy as np
 
-from . import model as models
-from .trainability import add_lora, unfreeze_all_but_batchnorm, unfreeze_last
+from .. import model as models
+from ..trainability import add_lora, unfreeze_all_but_batchnorm, unfreeze_last
 
 # The cached models run this many batches per call into TensorFlow (compile's steps_per_execution):
 # with a network this small, the per-call overhead otherwise costs more than the arithmetic.
@@ -90,7 +89,7 @@ def compiled_model(key: tuple) -> tuple[keras.Model, list[np.ndarray]]:
     ``rate * 1.0 == rate``; ``tests/test_recipes.py`` checks the weights are bit-identical. With it,
     plain fine-tuning and discriminative rates (:func:`train_discriminative`) share one compiled
     model, so the training step of the whole network is traced once, not once per recipe."""
-    from .discriminative import LayerwiseAdam
+    from ..discriminative import LayerwiseAdam
 
     if key[0] == "head":
         model = keras.Sequential([keras.Input((key[1],)), keras.layers.Dense(key[2], name="head")])
@@ -111,8 +110,8 @@ def build_optimizer_and_metrics(model: keras.Model) -> None:
     """Create the optimizer's and the compiled metrics' variables now, eagerly.
 
     Keras 3 on TensorFlow (without a distribution strategy) otherwise creates them inside the first
-    trace of the train step, and TensorFlow traces a function that created variables a second time:
-    about 1-1.7 s for the whole network on a 2-core CPU. The metrics are built on one blank example
+    trace of the train step, and TensorFlow traces a function that created variables a second time,
+    which would double the tracing cost of every recipe. The metrics are built on one blank example
     whose counts are then reset, so they leave no trace in what ``fit`` reports. The optimizer is
     built on the trainable variables as they are now: only do this where they stay so (as in the
     compiled models above), since a variable unfrozen later would be unknown to it."""

@@ -7,7 +7,8 @@ import time
 
 import keras
 
-from . import data, environment, model
+from .. import data, environment, model
+from ..capstone import MOBILENET_ALPHA, MOBILENET_WEIGHTS_FILE, remeasure_batchnorm
 
 
 def pretrain_source_model(n_images: int = 40_000, epochs: int = 6, seed: int = 0,
@@ -50,8 +51,6 @@ def save_source_model(trained: keras.Model, report: dict,
 
 
 # The capstone's base (lesson 9): a real keras.applications architecture, pretrained by the course.
-MOBILENET_WEIGHTS_FILE = pathlib.Path(__file__).with_name("assets") / "mobilenet_v2_letters.weights.h5"
-MOBILENET_ALPHA = 0.35
 
 
 def pretrain_mobilenet(n_images: int = 40_000, epochs: int = 5, seed: int = 0, batch_size: int = 128,
@@ -107,25 +106,6 @@ def pretrain_mobilenet(n_images: int = 40_000, epochs: int = 5, seed: int = 0, b
               "source_accuracy": round(float(after), 4),
               "generate_s": round(generated, 1), "total_s": round(time.perf_counter() - started, 1)}
     return base, report
-
-
-def remeasure_batchnorm(base: keras.Model, images) -> None:
-    """Replace every BatchNorm layer's moving mean and variance by those of ``images`` (already
-    preprocessed): one pass in training mode with momentum 0 (the layers' momentum and
-    ``trainable`` flags are put back afterwards; a frozen BatchNorm layer would ignore training mode)."""
-    trainable = [(layer, layer.trainable) for layer in [base, *base.layers]]
-    base.trainable = True
-    layers = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    momenta = [layer.momentum for layer in layers]
-    for layer in layers:
-        layer.momentum = 0.0
-    try:
-        base(images, training=True)
-    finally:
-        for layer, momentum in zip(layers, momenta):
-            layer.momentum = momentum
-        for layer, was in trainable:
-            layer.trainable = was
 
 
 def save_mobilenet_weights(base: keras.Model, report: dict,

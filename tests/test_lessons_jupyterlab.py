@@ -11,16 +11,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from support import ROOT
 
 pytestmark = pytest.mark.slow   # runs notebooks or servers: skipped by -m "not slow"
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = ROOT
 LESSON_0 = REPO / "notebooks" / "00_setup_and_tasks.ipynb"
 COURSE_FOLDERS = ("notebooks", "exercises", "solutions")
 # nbconvert 7 renders error outputs and stderr streams alike as this element (checked by test 3).
