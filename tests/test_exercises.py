@@ -76,7 +76,7 @@ WRONG_ANSWERS = {
         ('answer_staircase_values = "C"', 'answer_staircase_values = "A"', "it does not subtract"),
         ('answer_staircase_values = "C"', 'answer_staircase_values = "B"', "the schedule starts at 0.001 itself"),
         ('answer_learning_rate_call = "B"', 'answer_learning_rate_call = "A"', "calling it raises TypeError"),
-        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Lesson 6 measured otherwise on its model"),
+        ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "B"', "Lesson 6 measured otherwise on the course's classifier"),
         ('answer_nan_few_batches = "A"', 'answer_nan_few_batches = "D"', "Adam does not clip"),
         ('answer_recompile = "D"', 'answer_recompile = "E"', "is not one of the choices"),
     ],
