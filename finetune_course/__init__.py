@@ -63,7 +63,8 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .data import (SOURCE_CLASSES, TARGET_CLASSES, as_dataset, load_source_eval, load_target,  # noqa: E402
                    load_task, make_source)
-from .environment import course_seed, environment_report, print_environment, set_seeds, skip_graph_optimizer  # noqa: E402
+from .environment import (course_seed, environment_report, print_environment, set_seeds, skip_graph_optimizer,  # noqa: E402
+                          start_lesson)
 from .model import (build_base, build_classifier, compile_classifier, get_base,  # noqa: E402
                     copy_classifier, load_pretrained_base, load_source_model)
 from .trainability import (RecompileGuard, RecompileNeededError, backward_pass_work, base_weight_change,  # noqa: E402
@@ -77,7 +78,7 @@ from .images import (DownloadError, ImageFolderError, check_image_folder, fetch_
 
 __all__ = [   # the names above, and only those: `from finetune_course import *` brings no module name
     "SOURCE_CLASSES", "TARGET_CLASSES", "as_dataset", "load_source_eval", "load_target",
-    "load_task", "make_source", "course_seed", "environment_report", "print_environment",
+    "load_task", "make_source", "course_seed", "environment_report", "print_environment", "start_lesson",
     "set_seeds", "skip_graph_optimizer", "build_base", "build_classifier", "compile_classifier",
     "get_base", "copy_classifier", "load_pretrained_base", "load_source_model", "RecompileGuard",
     "RecompileNeededError", "backward_pass_work", "base_weight_change",

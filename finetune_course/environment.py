@@ -81,8 +81,8 @@ def skip_graph_optimizer(skip: bool = True) -> bool:
     before running it the first time: it folds constants, fuses ops and changes memory layouts.
     That pays off on a large network or a GPU. On the course's small convnet on a CPU it costs
     more per traced training step than it saves, the steps run no slower without it and the results
-    are the same (``tests/test_environment.py``), so lessons 0-8 and the solutions call this in their
-    setup cell; lesson 9's MobileNetV2 keeps it. It affects functions traced after the call; with
+    are the same (``tests/test_environment.py``), so lessons 0-8 and the solutions call it through
+    :func:`start_lesson`; lesson 9's MobileNetV2 keeps the optimizer. It affects functions traced after the call; with
     another backend than TensorFlow it does nothing."""
     if not isinstance(skip, bool):
         raise TypeError(f"skip must be True or False, got {skip!r}.")
@@ -91,6 +91,22 @@ def skip_graph_optimizer(skip: bool = True) -> bool:
 
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": skip})
     return skip
+
+
+def start_lesson(offset: int = 0, graph_optimizer: bool = False) -> int:
+    """The one call at the top of every lesson, exercise and solution: returns the lesson's seed.
+
+    It reads the seed from ``COURSE_SEED`` (:func:`course_seed`, plus ``offset``), seeds Python,
+    NumPy and TensorFlow with it and makes TensorFlow's ops deterministic (:func:`set_seeds`),
+    and, unless ``graph_optimizer=True``, turns TensorFlow's graph optimizer off
+    (:func:`skip_graph_optimizer`): a speed setting for the course's small convnet on a CPU, not
+    a recipe step; a project on a large network or a GPU leaves the optimizer on. Lesson 0's
+    "Deeper" section explains all three."""
+    if not isinstance(graph_optimizer, bool):
+        raise TypeError(f"graph_optimizer must be True or False, got {graph_optimizer!r}.")
+    seed = set_seeds(course_seed(offset))
+    skip_graph_optimizer(not graph_optimizer)
+    return seed
 
 
 def in_colab() -> bool:

@@ -58,6 +58,24 @@ def test_skip_graph_optimizer_switches_grappler_and_keeps_the_results():
         fc.skip_graph_optimizer("yes")
 
 
+def test_start_lesson_seeds_from_course_seed_and_sets_the_graph_optimizer(monkeypatch):
+    import tensorflow as tf
+
+    was_skipped = tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+    try:
+        monkeypatch.setenv("COURSE_SEED", "17")
+        assert fc.start_lesson() == 17 and fc.start_lesson(2) == 19
+        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        first = np.random.rand(3)
+        assert fc.start_lesson(graph_optimizer=True) == 17
+        assert not tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        np.testing.assert_array_equal(first, np.random.rand(3))   # seeded again, the same draws
+        with pytest.raises(TypeError, match="True or False"):
+            fc.start_lesson(graph_optimizer="no")
+    finally:
+        fc.skip_graph_optimizer(was_skipped)
+
+
 @pytest.mark.parametrize("seed", [-1, "0", 1.5, True])
 def test_set_seeds_rejects_bad_seeds(seed):
     with pytest.raises(ValueError, match="seed"):
