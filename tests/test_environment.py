@@ -66,6 +66,7 @@ def test_start_lesson_seeds_from_course_seed_and_sets_the_graph_optimizer(monkey
         monkeypatch.setenv("COURSE_SEED", "17")
         assert fc.start_lesson() == 17 and fc.start_lesson(2) == 19
         assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        fc.start_lesson()
         first = np.random.rand(3)
         assert fc.start_lesson(graph_optimizer=True) == 17
         assert not tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
