@@ -93,7 +93,7 @@ def skip_graph_optimizer(skip: bool = True) -> bool:
     return skip
 
 
-def start_lesson(offset: int = 0, graph_optimizer: bool = False) -> int:
+def start_lesson(offset: int = 0, graph_optimizer: bool = False, deterministic_ops: bool = True) -> int:
     """The one call at the top of every lesson, exercise and solution: returns the lesson's seed.
 
     It reads the seed from ``COURSE_SEED`` (:func:`course_seed`, plus ``offset``), seeds Python,
@@ -101,10 +101,11 @@ def start_lesson(offset: int = 0, graph_optimizer: bool = False) -> int:
     and, unless ``graph_optimizer=True``, turns TensorFlow's graph optimizer off
     (:func:`skip_graph_optimizer`): a speed setting for the course's small convnet on a CPU, not
     a recipe step; a project on a large network or a GPU leaves the optimizer on. Lesson 0's
-    "Deeper" section explains all three."""
+    "Deeper" section explains all three. ``deterministic_ops=False`` is for a GPU (lesson 9), where
+    some ops have no deterministic kernel."""
     if not isinstance(graph_optimizer, bool):
         raise TypeError(f"graph_optimizer must be True or False, got {graph_optimizer!r}.")
-    seed = set_seeds(course_seed(offset))
+    seed = set_seeds(course_seed(offset), deterministic_ops=deterministic_ops)
     skip_graph_optimizer(not graph_optimizer)
     return seed
 
