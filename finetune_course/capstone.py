@@ -43,7 +43,7 @@ class CapstoneConfig:
     weights: str | None = PRETRAINED_WEIGHTS   # a .weights.h5 path, "imagenet", or None (random)
     batch_per_replica: int = 40         # the global batch is this times the number of replicas
     validation_split: float = 0.2
-    head_epochs: int = 5
+    head_epochs: int = 20               # at most: phase 1 stops when the validation loss stops falling
     head_lr: float = 1e-3
     tune_epochs: int = 5
     tune_lr_factor: float = 0.1         # fine-tune at 10x lower than the head's rate
@@ -243,7 +243,7 @@ def fine_tune_schedule(config: CapstoneConfig, steps_per_epoch: int):
 
 def train_capstone(folder, config: CapstoneConfig, strategy=None, backup_dir=None) -> dict:
     """Lesson 9's recipe in one call, under ``strategy``: the datasets, the model, phase 1 (the head
-    on the frozen base) and phase 2 (the top layers unfrozen, recompiled on
+    on the frozen base, EarlyStopping with the best weights restored) and phase 2 (the top layers unfrozen, recompiled on
     :func:`fine_tune_schedule`, EarlyStopping with the best weights restored), with TerminateOnNaN
     and BackupAndRestore; phase 2 is skipped when ``config.tune_epochs`` is 0.
 
@@ -266,6 +266,7 @@ def train_capstone(folder, config: CapstoneConfig, strategy=None, backup_dir=Non
         remeasure_batchnorm(base, keras.applications.mobilenet_v2.preprocess_input(pixels))
     try:
         histories.append(model.fit(train, validation_data=val, epochs=config.head_epochs, shuffle=False, verbose=0, callbacks=[
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
             keras.callbacks.TerminateOnNaN(), keras.callbacks.BackupAndRestore(str(backup_dir / "head"))]))
         if config.tune_epochs > 0:
             with strategy.scope():

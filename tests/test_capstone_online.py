@@ -145,7 +145,7 @@ def test_the_lesson_runs_its_online_path_end_to_end(server, tmp_path):
     assert images.check_image_folder(data_root / "cats_and_dogs_filtered" / "train", verbose=False).classes == \
         ("cats", "dogs")
     assert "classes ('cats', 'dogs'); 32 training and 8 validation images" in output_of("def labels_in")
-    held_out = output_of("held_out = model.evaluate(test")
+    held_out = output_of("held_out = chosen.evaluate(test")
     assert "on 16 images (chance 0.500)" in held_out, held_out
     assert not [c for c in notebook.cells if "random_model, random_base = build_model" in c.source][0].outputs
     assert output_of("again = capstone.train_capstone").strip().splitlines()[-1] == "train_capstone gives the same weights: True"
