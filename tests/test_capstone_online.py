@@ -29,9 +29,10 @@ NOTEBOOK = ROOT / "notebooks" / "09_capstone_your_own_images.ipynb"
 
 
 def _cats_and_dogs_zip(tmp: pathlib.Path) -> pathlib.Path:
-    """cats_and_dogs_filtered.zip in miniature: 20 training and 8 validation images per class."""
+    """cats_and_dogs_filtered.zip in miniature: 40 training and 8 validation images per class (two
+    batches of 32 per epoch: phase 2's warm-up starts at rate 0, so its first epoch must take a second step)."""
     root = tmp / "unzipped" / "cats_and_dogs_filtered"
-    for split, per_class, seed in (("train", 20, 0), ("validation", 8, 1)):
+    for split, per_class, seed in (("train", 40, 0), ("validation", 8, 1)):
         images.make_demo_image_folder(root / split, per_class=per_class, size=64, seed=seed,
                                       classes=("circles", "stripes"))
         (root / split / images.DEMO_MARKER).unlink()
@@ -63,7 +64,7 @@ def test_fetch_dataset_downloads_checks_and_unpacks(server, tmp_path, capsys):
     url, sha = server
     root = images.fetch_dataset(url, sha, tmp_path / "data")
     summary = images.check_image_folder(root / "cats_and_dogs_filtered" / "train", verbose=False)
-    assert summary.classes == ("cats", "dogs") and summary.counts == {"cats": 20, "dogs": 20}
+    assert summary.classes == ("cats", "dogs") and summary.counts == {"cats": 40, "dogs": 40}
     assert images.check_image_folder(root / "cats_and_dogs_filtered" / "validation", verbose=False).counts == \
         {"cats": 8, "dogs": 8}
     assert capsys.readouterr().out == ""   # a pinned, matching hash: nothing to warn about
@@ -144,7 +145,7 @@ def test_the_lesson_runs_its_online_path_end_to_end(server, tmp_path):
     assert (data_root / "cats_and_dogs_filtered.zip").is_file()
     assert images.check_image_folder(data_root / "cats_and_dogs_filtered" / "train", verbose=False).classes == \
         ("cats", "dogs")
-    assert "classes ('cats', 'dogs'); 32 training and 8 validation images" in output_of("def labels_in")
+    assert "classes ('cats', 'dogs'); 64 training and 16 validation images" in output_of("def labels_in")
     held_out = output_of("held_out = chosen.evaluate(test")
     assert "on 16 images (chance 0.500)" in held_out, held_out
     assert not [c for c in notebook.cells if "random_model, random_base = build_model" in c.source][0].outputs
