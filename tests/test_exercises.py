@@ -1,8 +1,11 @@
-"""Exercises: generated from the solutions, and their checks fail helpfully when they should.
+"""Exercises: generated from the solutions, and their checks judge answers as a teacher would.
 
-The solutions themselves run (and pass their checks) under nbval; here we execute each exercise
-as a learner receives it, and each solution with a plausible wrong answer swapped in, and assert
-that the graded check cell fails with a message that tells the learner what to do.
+nbval runs the solutions as they are. Here we execute each exercise as a learner receives it, and
+each solution with a plausible wrong answer swapped in and with a right answer written another
+way, and assert what the graded check cells say. Real nbgrader judges two of these runs too: its
+``Validator`` (what ``nbgrader validate`` runs) reads the notebook this test has just executed,
+instead of executing it a second time. The untouched exercise must fail every check (``nbgrader
+validate --invert``); a right answer must pass them all (``nbgrader validate``).
 
 All runs of one exercise share a kernel, as a learner who edits a cell and presses "Run all"
 again does: every cell runs again from the top, but TensorFlow is imported once per exercise,
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.validator import Validator
 
 from support import ROOT, SCRIPTS
 
@@ -336,7 +340,16 @@ def test_every_solution_has_right_answers_listed():
     assert names == set(RIGHT_ANSWERS), "list right answers written another way for every exercise here"
 
 
-def untouched_exercise_fails_with_a_helpful_message(kernel, name):
+def nbgrader_verdict(nb: nbformat.NotebookNode, folder: Path, invert: bool = False) -> dict:
+    """What nbgrader's Validator finds in ``nb``, already executed: ``{}`` means the notebook passes
+    every test (or, with ``invert``, that it passes none). With no preprocessors it
+    judges the outputs as they are instead of executing the notebook again."""
+    path = folder / "executed.ipynb"
+    nbformat.write(nb, path)
+    return Validator(preprocessors=[], invert=invert).validate(str(path))
+
+
+def untouched_exercise_fails_with_a_helpful_message(kernel, name, tmp_path):
     path = ROOT / "exercises" / name
     nb = kernel.run(nbformat.read(path, as_version=4), path)
     stubs = [c for c in nb.cells if "raise NotImplementedError()" in c.source]
@@ -345,6 +358,7 @@ def untouched_exercise_fails_with_a_helpful_message(kernel, name):
     assert errors, "the exercise has no graded check cell"
     for ename, evalue in errors:
         assert ename == "ExerciseCheckError" and "still None" in evalue, (ename, evalue)
+    assert nbgrader_verdict(nb, tmp_path, invert=True) == {}, "nbgrader finds a check the untouched exercise passes"
 
 
 def plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, right, wrong, phrase):
@@ -358,7 +372,7 @@ def plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, right, wro
     assert any(ename == "ExerciseCheckError" and phrase in evalue for ename, evalue in errors), errors
 
 
-def right_answer_passes_every_check(kernel, name, edits):
+def right_answer_passes_every_check(kernel, name, edits, tmp_path):
     path = ROOT / "solutions" / name
     nb = nbformat.read(path, as_version=4)
     solution_cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
@@ -366,8 +380,10 @@ def right_answer_passes_every_check(kernel, name, edits):
         cells = [c for c in solution_cells if right in c.source]
         assert len(cells) == 1, f"{right!r} should appear in exactly one solution cell of {name}"
         cells[0].source = cells[0].source.replace(right, other)
-    errors = graded_errors(kernel.run(nb, path))
+    nb = kernel.run(nb, path)
+    errors = graded_errors(nb)
     assert errors and all(error == ("", "") for error in errors), errors
+    assert nbgrader_verdict(nb, tmp_path) == {}, "nbgrader finds a check this right answer fails"
 
 
 # Each exercise's cases in a row, so that they share its kernel: the untouched exercise, then each
@@ -381,10 +397,10 @@ CASES.sort(key=lambda param: param.values[0])   # stable: the untouched run come
 
 
 @pytest.mark.parametrize("name, kind, answer", CASES)
-def test_check_judges_the_answer(kernel, name, kind, answer):
+def test_check_judges_the_answer(kernel, name, kind, answer, tmp_path):
     if kind == "untouched":
-        untouched_exercise_fails_with_a_helpful_message(kernel, name)
+        untouched_exercise_fails_with_a_helpful_message(kernel, name, tmp_path)
     elif kind == "wrong":
         plausible_wrong_answer_fails_with_a_helpful_message(kernel, name, *answer)
     else:
-        right_answer_passes_every_check(kernel, name, answer)
+        right_answer_passes_every_check(kernel, name, answer, tmp_path)

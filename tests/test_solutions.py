@@ -1,8 +1,8 @@
 """The solutions (solutions/), read without a kernel: every exercise makes the learner write the
 lesson's Keras, so no course helper sits inside any ``### BEGIN SOLUTION`` region (set-up cells may
 use helpers to reach the starting point), and the exercises that teach a training recipe have
-their `compile(` and `.fit(` there. (nbval runs the solutions; tests/test_solutions_nbgrader.py
-validates them with nbgrader.)"""
+their `compile(` and `.fit(` there. (nbval runs the solutions; tests/test_exercises.py
+judges right answers with nbgrader's Validator.)"""
 import re
 
 import nbformat
