@@ -48,7 +48,8 @@ the others, and what grades its exercise (exercises/ and solutions/ share the nu
  5    learning-rate schedules                     schedules                           grading.checks
  6    NaN at a high learning rate                 diagnostics, recipes                grading.checks
  6b   finding the learning rate                   lr_finder, recipes                  grading.checks
- 7    monitoring, early stopping, resuming        interruptions, plots, recipes       grading.checks
+ 7    monitoring, overfitting, early stopping     plots, recipes                      grading.checks
+ 7b   resuming after an interruption              interruptions, recipes
  8    per-layer learning rates                    discriminative, recipes             grading.checks
  8b   parameter-efficient fine-tuning (LoRA)      recipes                             grading.checks
  9    capstone: your own images                   capstone, images, plots

@@ -1,4 +1,4 @@
-"""Interrupting a training run on purpose, to rehearse recovering from it (lesson 7).
+"""Interrupting a training run on purpose, to rehearse recovering from it (lesson 7b).
 
 A Colab runtime that disconnects, or a job that is killed, stops ``fit`` in the middle of an
 epoch. :class:`SimulatedDisconnect` does the same from inside ``fit``, once, at a chosen epoch,

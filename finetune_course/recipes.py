@@ -59,7 +59,7 @@ class EpochTimer(keras.callbacks.Callback):
 def forget_resumed_epoch(model: keras.Model) -> None:
     """Undo a leftover of ``keras.callbacks.BackupAndRestore``: it leaves the epoch it resumed
     from in ``model._initial_epoch``, and Keras 3.15 starts every later ``fit`` of that model
-    there, whatever ``initial_epoch`` says (measured in lesson 7). Call it before such a fit."""
+    there, whatever ``initial_epoch`` says (measured in lesson 7b). Call it before such a fit."""
     compat.clear_resumed_epoch(model)
 
 

@@ -42,7 +42,7 @@ def test_lesson_2_the_recompile_warning_never_runs():
     assert not messages, _fixed(2, f"Keras now warns: {messages[0]}")
 
 
-def test_lesson_7_backup_and_restore_leaves_the_resumed_epoch_for_later_fits(tmp_path):
+def test_lesson_7b_backup_and_restore_leaves_the_resumed_epoch_for_later_fits(tmp_path):
     """Keras 3.15: after a run resumed by BackupAndRestore, a later fit of the same model starts
     at the resumed epoch whatever `initial_epoch` says (recipes.forget_resumed_epoch undoes it)."""
     class Disconnect(keras.callbacks.Callback):
@@ -57,7 +57,7 @@ def test_lesson_7_backup_and_restore_leaves_the_resumed_epoch_for_later_fits(tmp
         model.fit(x, x[:, :1], epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path), Disconnect()])
     model.fit(x, x[:, :1], epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(tmp_path)])
     later = model.fit(x, x[:, :1], initial_epoch=0, epochs=2, verbose=0)
-    assert later.epoch == [], _fixed(7, f"a later fit now trains epochs {later.epoch} instead of none")
+    assert later.epoch == [], _fixed("7b", f"a later fit now trains epochs {later.epoch} instead of none")
 
 
 def test_lesson_5_a_scheduled_learning_rate_is_a_number_not_the_schedule():

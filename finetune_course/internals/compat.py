@@ -55,7 +55,7 @@ def clear_resumed_epoch(model: keras.Model) -> None:
     """Forget the epoch ``keras.callbacks.BackupAndRestore`` resumed ``model`` from.
 
     It leaves that epoch in ``model._initial_epoch``, and Keras 3.15 starts every later ``fit`` of
-    the model there, whatever ``initial_epoch`` says (lesson 7 measures it)."""
+    the model there, whatever ``initial_epoch`` says (lesson 7b measures it)."""
     if not isinstance(model, keras.Model):
         raise TypeError(f"Expected a Keras model, got {type(model).__name__}.")
     model._initial_epoch = None
