@@ -154,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
                              "default divisors 1 3 10 30 100 300 1000")
     parser.add_argument("--output", help="with --sweep: also write the table, with how it was made, to this file")
     args = parser.parse_args(argv)
+    from finetune_course import environment
+
+    environment.start_lesson()   # as every lesson: deterministic ops, graph optimizer off (results as in the lessons)
     if args.scratch_grid:
         rows = []
         for seed in args.seeds:
