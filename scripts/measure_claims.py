@@ -87,6 +87,7 @@ def scratch_grid_table(rows: list[dict[str, float]]) -> list[str]:
         lines.append(f"| {key} | {values[:, j].mean():.3f} +- {sd(values[:, j]):.3f} | {best[:, j].sum()}/{len(rows)} |")
     frozen = np.array([row["frozen"] for row in rows])
     lines.append(f"| frozen base + head | {frozen.mean():.3f} +- {sd(frozen):.3f} | |")
+    lines.append(f"\nchosen (the highest mean validation accuracy): {settings[int(values.mean(axis=0).argmax())]}")
     return lines
 
 
@@ -140,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tune-epochs", type=int, default=20)
     parser.add_argument("--head-lr", type=float, default=1e-2)
     parser.add_argument("--tune-lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
-    parser.add_argument("--scratch-epochs", type=int, default=30)
-    parser.add_argument("--scratch-lr", type=float, default=3e-3)
+    parser.add_argument("--scratch-epochs", type=int, default=100)   # lesson 1's, chosen by --scratch-grid
+    parser.add_argument("--scratch-lr", type=float, default=1e-2)
     parser.add_argument("--split", choices=["val", "test"], default="val",
                         help="the split the main table scores (default val; test only for settings already chosen)")
     parser.add_argument("--scratch-grid", action="store_true",

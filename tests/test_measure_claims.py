@@ -22,7 +22,8 @@ def test_scratch_grid_table_counts_best_settings():
     rows = [{"frozen": 0.90, "scratch 0.001 x 30": 0.50, "scratch 0.003 x 30": 0.80},
             {"frozen": 0.92, "scratch 0.001 x 30": 0.70, "scratch 0.003 x 30": 0.70}]
     lines = measure_claims.scratch_grid_table(rows)
-    by_setting = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]] for line in lines[2:]}
+    assert lines[-1].endswith("chosen (the highest mean validation accuracy): scratch 0.003 x 30")
+    by_setting = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]] for line in lines[2:-1]}
     assert by_setting["scratch 0.001 x 30"] == ["0.600 +- 0.141", "1/2"]   # a tie counts for both
     assert by_setting["scratch 0.003 x 30"] == ["0.750 +- 0.071", "2/2"]
     assert by_setting["frozen base + head"][0] == "0.910 +- 0.014"
